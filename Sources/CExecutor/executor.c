@@ -1,0 +1,1 @@
+#include "petrel_executor.h"

@@ -1,0 +1,246 @@
+// The contract between Petrel's Swift planner and its C executor.
+//
+// Swift (single-threaded, before any clone) resolves everything in config.json into a
+// petrel_plan made of plain C data. petrel_spawn() clones the container's init with
+// clone3; the child then runs the whole setup from the plan using raw syscalls only
+// (no malloc, no stdio, no Swift), and reports progress and failures to the parent over a
+// SOCK_SEQPACKET socketpair (CLOEXEC, so a successful execve closes it).
+#ifndef PETREL_EXECUTOR_H
+#define PETREL_EXECUTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---------------------------------------------------------------------------------------
+// The plan
+// ---------------------------------------------------------------------------------------
+
+/// One linux.namespaces entry. clone_flag is a CLONE_NEW* value.
+/// path == NULL: a new namespace; otherwise join the namespace file at path.
+/// Who does what: new user/pid/net/ipc/uts/mnt namespaces come from clone3 flags; a new
+/// cgroup namespace is unshared by the child after the parent placed it in its cgroup; a
+/// new time namespace is unshared by the parent (time_for_children) before clone. Joined
+/// pid and time namespaces are entered by the parent before clone (they only affect
+/// children); every other joined namespace is entered by the child, user namespace first.
+typedef struct {
+    uint64_t clone_flag;
+    const char *path;
+} petrel_namespace;
+
+enum petrel_mount_kind {
+    /// mount(source, target, fstype, flags, data): proc, sysfs, tmpfs, devpts, mqueue, ...
+    PETREL_MOUNT_FILESYSTEM = 0,
+    /// Bind mount of a host path (source); recursive when `recursive`; then a
+    /// MS_BIND|MS_REMOUNT with `flags` when flags != 0 (ro, nosuid, nodev, noexec, ...).
+    PETREL_MOUNT_BIND = 1,
+    /// A "cgroup" mount on a cgroup v1 or hybrid host: tmpfs at destination, then each
+    /// v1 hierarchy from cgroup_v1_subsystems mounted below it. On a cgroup v2 host the
+    /// planner emits a PETREL_MOUNT_FILESYSTEM of type cgroup2 instead.
+    PETREL_MOUNT_CGROUP_V1 = 2,
+};
+
+typedef struct {
+    int kind;                    // enum petrel_mount_kind
+    const char *source;          // host path for binds; filesystem source otherwise
+    const char *destination;     // absolute path inside the container
+    const char *fstype;          // NULL for binds
+    const char *data;            // comma-joined filesystem options (e.g. "mode=755,size=65536k"), or NULL
+    unsigned long flags;         // MS_RDONLY|MS_NOSUID|... (never MS_BIND/MS_REC/propagation)
+    unsigned long propagation;   // 0, or MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE, | MS_REC for r*
+    int recursive;               // rbind
+    int target_is_file;          // the target is created as an empty file, not a directory
+    // PETREL_MOUNT_CGROUP_V1 only: "cpu,cpuacct", "memory", ... ; NULL terminated.
+    const char *const *cgroup_v1_subsystems;
+} petrel_mount;
+
+typedef struct {
+    const char *path;            // absolute path inside the container, e.g. "/dev/null"
+    uint32_t mode;               // S_IFCHR / S_IFBLK / S_IFIFO | permission bits
+    uint64_t rdev;               // makedev(major, minor)
+    uint32_t uid;
+    uint32_t gid;
+    int bind_from_host;          // bind-mount the host's node at `path` instead of mknod (user namespaces)
+} petrel_device;
+
+typedef struct {
+    int resource;                // RLIMIT_*
+    uint64_t soft;
+    uint64_t hard;
+} petrel_rlimit;
+
+typedef struct {
+    const char *path;            // below /proc/sys, e.g. "net/ipv4/ip_forward"
+    const char *value;
+} petrel_sysctl;
+
+typedef struct {
+    // --- namespaces and identity ---
+    const petrel_namespace *namespaces;
+    size_t namespace_count;
+    const char *hostname;        // NULL: leave as is
+    const char *domainname;      // NULL: leave as is
+
+    // --- filesystem ---
+    const char *rootfs;          // absolute, canonical host path of root.path
+    int root_readonly;
+    unsigned long root_propagation;  // applied to "/" first; the planner defaults to MS_SLAVE|MS_REC
+    int no_pivot;                // MS_MOVE + chroot instead of pivot_root
+    const petrel_mount *mounts;
+    size_t mount_count;
+    const petrel_device *devices;    // default devices followed by linux.devices
+    size_t device_count;
+    int setup_dev_symlinks;      // /dev/fd, /dev/std{in,out,err}, /dev/ptmx -> pts/ptmx, /dev/core
+    const char *const *masked_paths;
+    size_t masked_path_count;
+    const char *const *readonly_paths;
+    size_t readonly_path_count;
+
+    // --- process ---
+    const char *const *argv;     // NULL terminated; argv[0] is looked up in PATH from envp
+    const char *const *envp;     // NULL terminated
+    const char *cwd;             // absolute; created if missing, like runc
+    uint32_t uid;
+    uint32_t gid;
+    const uint32_t *additional_gids;
+    size_t additional_gid_count;
+    int umask;                   // -1: leave the inherited umask
+    int terminal;                // allocate a pty inside the container
+    int console_socket_fd;       // connected unix socket for the pty master (SCM_RIGHTS); -1 if none
+    uint16_t console_rows;       // 0: leave
+    uint16_t console_cols;
+    int no_new_privileges;
+    int set_capabilities;        // 0: process.capabilities absent, leave caps as inherited
+    uint64_t cap_bounding;       // bit masks, bit N = capability N
+    uint64_t cap_effective;
+    uint64_t cap_inheritable;
+    uint64_t cap_permitted;
+    uint64_t cap_ambient;
+    const petrel_rlimit *rlimits;
+    size_t rlimit_count;
+    int set_oom_score_adj;
+    int oom_score_adj;
+    const petrel_sysctl *sysctls;
+    size_t sysctl_count;
+
+    // --- seccomp (compiled by Swift with libseccomp, loaded last, just before execve) ---
+    const void *seccomp_filter;  // struct sock_filter array, NULL: none
+    size_t seccomp_filter_count; // instructions
+    unsigned int seccomp_flags;  // SECCOMP_FILTER_FLAG_*
+    int seccomp_notify;          // the filter returns a listener fd; it is sent to the parent (PETREL_MSG_SECCOMP_FD)
+
+    // --- file descriptors ---
+    int preserve_fds;            // fds 3 .. 3+preserve_fds-1 stay open across exec; all others >= 3 are closed
+
+    // --- the create/start gate ---
+    // Host path of the exec fifo. The child opens it O_PATH before pivot_root; after
+    // reporting READY it reopens it O_WRONLY through /proc/self/fd (blocks until `start`
+    // opens it for reading), writes one byte, then loads seccomp and execs.
+    // NULL: exec right after READY.
+    const char *exec_fifo;
+
+    // --- cgroups ---
+    int cgroup_fd;               // O_PATH|O_DIRECTORY fd of a cgroup v2 dir for CLONE_INTO_CGROUP; -1: none
+
+    // --- synchronisation with the parent ---
+    // The child always waits for one PETREL_MSG_CONTINUE right after clone (the parent writes
+    // uid/gid maps and joins cgroups first). When pause_before_pivot is set it also sends
+    // PETREL_MSG_MOUNTS_DONE after mounts/devices, before pivot_root, and waits for another
+    // PETREL_MSG_CONTINUE (createRuntime/prestart hooks run in between).
+    int pause_before_pivot;
+} petrel_plan;
+
+// ---------------------------------------------------------------------------------------
+// Reporting
+// ---------------------------------------------------------------------------------------
+
+enum petrel_message {
+    PETREL_MSG_CONTINUE = 1,     // parent -> child
+    PETREL_MSG_READY = 2,        // child -> parent: set up, about to wait on the exec fifo (or exec)
+    PETREL_MSG_ERROR = 3,        // child -> parent: a petrel_error follows in the same packet
+    PETREL_MSG_MOUNTS_DONE = 4,  // child -> parent: see pause_before_pivot
+    PETREL_MSG_SECCOMP_FD = 5,   // child -> parent: seccomp listener fd attached (SCM_RIGHTS)
+};
+
+/// A failure inside the executor: which step, which syscall, on what path, and errno.
+typedef struct {
+    int32_t err;                 // errno, 0 if not a syscall failure
+    char step[48];               // the setup step, e.g. "mount", "pivot_root", "exec"
+    char syscall[32];            // the failing syscall, e.g. "openat2"
+    char path[512];              // the path or value involved (may be empty)
+    char detail[256];            // extra human words (may be empty)
+} petrel_error;
+
+/// A message packet: the child sends {type, error} even when type != ERROR.
+typedef struct {
+    int32_t type;                // enum petrel_message
+    petrel_error error;
+} petrel_packet;
+
+/// The running init, as seen by the parent.
+typedef struct {
+    pid_t pid;                   // host pid of the container's init
+    int sync_fd;                 // parent end of the socketpair
+    int pidfd;                   // pidfd of the child (from CLONE_PIDFD), -1 if unavailable
+} petrel_child;
+
+// ---------------------------------------------------------------------------------------
+// API (call from a single-threaded process)
+// ---------------------------------------------------------------------------------------
+
+/// Clones the container's init. On success returns 0 with *child filled; the child is
+/// waiting for petrel_child_continue(). On failure returns -1 with *error filled and
+/// nothing left running.
+int petrel_spawn(const petrel_plan *plan, petrel_child *child, petrel_error *error);
+
+/// Sends PETREL_MSG_CONTINUE. Returns 0, or -1 with *error.
+int petrel_child_continue(petrel_child *child, petrel_error *error);
+
+/// Waits for the next message from the child. Returns the message type
+/// (PETREL_MSG_READY / PETREL_MSG_MOUNTS_DONE / PETREL_MSG_SECCOMP_FD), or -1 with *error
+/// filled: either the child's own report (PETREL_MSG_ERROR) or a description of how it
+/// died (socket closed). For PETREL_MSG_SECCOMP_FD, *received_fd gets the fd.
+int petrel_child_wait(petrel_child *child, int *received_fd, petrel_error *error);
+
+/// Kills the child (SIGKILL), reaps it, closes the parent's fds. Safe to call twice.
+void petrel_child_abort(petrel_child *child);
+
+/// Closes the parent's fds without touching the process.
+void petrel_child_release(petrel_child *child);
+
+// ---------------------------------------------------------------------------------------
+// Thin wrappers Swift cannot import (variadic syscalls, macros, _GNU_SOURCE-only symbols)
+// ---------------------------------------------------------------------------------------
+
+int petrel_pidfd_open(pid_t pid, unsigned int flags);
+int petrel_pidfd_send_signal(int pidfd, int sig);
+/// Opens `path` for reading without blocking and waits until a writer delivers a byte, or
+/// the process behind pidfd exits. Returns 0 when the byte arrived, 1 when the process
+/// exited first, -1 on error (errno set).
+int petrel_exec_fifo_release(const char *path, int pidfd);
+int petrel_mkfifo(const char *path, unsigned int mode);
+unsigned long long petrel_makedev(unsigned int major, unsigned int minor);
+int petrel_flock(int fd, int operation);
+/// Sends fd over a connected unix socket with SCM_RIGHTS (one byte payload `name`).
+int petrel_send_fd(int socket_fd, int fd, const char *name);
+/// Receives an fd sent with SCM_RIGHTS; returns it or -1.
+int petrel_recv_fd(int socket_fd);
+/// Connects a SOCK_STREAM unix socket to path; returns the fd (CLOEXEC) or -1.
+int petrel_unix_connect(const char *path);
+int petrel_prctl_set_child_subreaper(void);
+/// Wait for `pid` and return its raw wait status, retrying on EINTR; -1 on error.
+int petrel_waitpid(pid_t pid, int *status);
+int petrel_wifexited(int status);
+int petrel_wexitstatus(int status);
+int petrel_wifsignaled(int status);
+int petrel_wtermsig(int status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
