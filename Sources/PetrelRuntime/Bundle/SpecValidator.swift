@@ -1,0 +1,59 @@
+import OCI
+
+/// Checks the parts of config.json that decoding alone cannot: versions, required fields,
+/// and combinations the runtime spec forbids. Messages name the JSON path.
+public enum SpecValidator {
+    public static func validate(_ spec: Spec, configPath: String) throws(RuntimeError) {
+        func fail(_ field: String, _ why: String) -> RuntimeError {
+            RuntimeError("\(configPath): \(field): \(why)")
+        }
+        guard OCIVersion.isSupported(spec.ociVersion) else {
+            throw fail("ociVersion", "unsupported version \(JSONText.quote(spec.ociVersion)) (petrel supports 1.0.x to 1.2.x)")
+        }
+        guard let process = spec.process else {
+            throw fail("process", "required to create a container")
+        }
+        guard let args = process.args, let program = args.first, !program.isEmpty else {
+            throw fail("process.args", "must name the program to run")
+        }
+        guard process.cwd.hasPrefix("/") else {
+            throw fail("process.cwd", "must be an absolute path, got \(JSONText.quote(process.cwd))")
+        }
+        for (index, variable) in (process.env ?? []).enumerated() where !variable.contains("=") {
+            throw fail("process.env[\(index)]", "expected KEY=value, got \(JSONText.quote(variable))")
+        }
+        guard let linux = spec.linux else { throw fail("linux", "required on Linux") }
+
+        var seen: Set<LinuxNamespaceType> = []
+        for (index, namespace) in (linux.namespaces ?? []).enumerated() {
+            guard seen.insert(namespace.type).inserted else {
+                throw fail("linux.namespaces[\(index)]", "duplicate namespace type \(JSONText.quote(namespace.type.rawValue))")
+            }
+            if let path = namespace.path, !path.isEmpty, !path.hasPrefix("/") {
+                throw fail("linux.namespaces[\(index)].path", "must be an absolute path, got \(JSONText.quote(path))")
+            }
+        }
+        func hasNew(_ type: LinuxNamespaceType) -> Bool {
+            (linux.namespaces ?? []).contains { $0.type == type }
+        }
+        guard hasNew(.mount) else {
+            throw fail("linux.namespaces", "a mount namespace is required (petrel never changes the host's mounts)")
+        }
+        if let hostname = spec.hostname, !hostname.isEmpty, !hasNew(.uts) {
+            throw fail("hostname", "cannot set the hostname without a uts namespace")
+        }
+        if let domainname = spec.domainname, !domainname.isEmpty, !hasNew(.uts) {
+            throw fail("domainname", "cannot set the domainname without a uts namespace")
+        }
+        if (linux.uidMappings?.isEmpty == false || linux.gidMappings?.isEmpty == false) && !hasNew(.user) {
+            throw fail("linux.uidMappings", "id mappings need a user namespace")
+        }
+        for (index, mount) in (spec.mounts ?? []).enumerated() where mount.destination.isEmpty {
+            throw fail("mounts[\(index)].destination", "must not be empty")
+        }
+        if let propagation = linux.rootfsPropagation, !propagation.isEmpty,
+           MountOptions.propagationFlags[propagation] == nil {
+            throw fail("linux.rootfsPropagation", "unknown value \(JSONText.quote(propagation))")
+        }
+    }
+}

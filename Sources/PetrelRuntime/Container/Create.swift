@@ -1,0 +1,87 @@
+import CExecutor
+import OCI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Runtime {
+    /// `create`: sets the container up and leaves its init blocked on the exec fifo.
+    /// On any failure nothing is left: no process, no state directory, no mounts (the
+    /// mounts live only in the init's mount namespace, which dies with it).
+    @discardableResult
+    public func create(_ request: CreateRequest) throws(RuntimeError) -> ContainerRecord {
+        try StateStore.validate(id: request.id)
+        let bundle = try Bundle.load(request.bundle)
+        guard let process = bundle.spec.process else { throw RuntimeError("config.json: process: required") }
+        let terminal = process.terminal ?? false
+        if terminal && request.detached && request.consoleSocket == nil {
+            throw RuntimeError("cannot allocate tty if petrel will detach without setting console socket")
+        }
+        if !terminal && request.consoleSocket != nil {
+            throw RuntimeError("cannot use console socket if petrel will not detach or allocate tty")
+        }
+        if terminal && request.consoleSocket == nil {
+            throw RuntimeError("process.terminal: a foreground terminal needs --console-socket in this version")
+        }
+
+        var options = LaunchOptions()
+        options.noPivot = request.noPivot
+        options.preserveFds = request.preserveFds
+        options.execFifo = store.execFifo(request.id)
+        let plan = try PlanBuilder.forHost(rootfs: bundle.rootfs)
+            .build(bundle.spec, bundle: bundle.path, rootfs: bundle.rootfs, options: options)
+
+        let lock = try store.create(request.id)
+        var consoleSocket: Int32 = -1
+        var initProcess: InitProcess?
+        do {
+            guard petrel_mkfifo(store.execFifo(request.id), 0o622) == 0 else {
+                throw RuntimeError.sys("cannot create exec fifo", "mkfifo", path: store.execFifo(request.id))
+            }
+            if let path = request.consoleSocket {
+                consoleSocket = petrel_unix_connect(path)
+                guard consoleSocket >= 0 else { throw RuntimeError.sys("cannot connect to console socket", "connect", path: path) }
+            }
+            let child = try InitProcess(plan: plan, consoleSocket: consoleSocket)
+            initProcess = child
+            try writeIdMappings(plan, pid: child.pid)
+            try child.proceed()
+            try child.waitFor(PETREL_MSG_READY)
+
+            guard let stat = ProcessStat.read(pid: child.pid) else {
+                throw RuntimeError("container init \(child.pid) exited during create")
+            }
+            let record = ContainerRecord(
+                ociVersion: bundle.spec.ociVersion, id: request.id, pid: child.pid, bundle: bundle.path,
+                rootfs: bundle.rootfs, created: Clock.rfc3339(nanoseconds: true), owner: "",
+                annotations: bundle.spec.annotations, initStartTime: stat.startTime,
+                ownPidNamespace: plan.namespaces.contains { $0.cloneFlag == NamespaceFlag.cloneFlag(.pid) && $0.path == nil },
+                config: bundle.spec)
+            try store.save(record)
+            if let pidFile = request.pidFile {
+                try FileSystem.writeAtomically(FileSystem.absolute(pidFile), Array("\(child.pid)".utf8))
+            }
+            if consoleSocket >= 0 { close(consoleSocket) }
+            child.release()
+            withExtendedLifetime(lock) {}
+            return record
+        } catch {
+            initProcess?.abort()
+            if consoleSocket >= 0 { close(consoleSocket) }
+            try? store.remove(request.id)
+            throw error
+        }
+    }
+
+    /// The parent writes the user namespace's maps (the child cannot map itself to
+    /// arbitrary host ids) before letting the child continue.
+    private func writeIdMappings(_ plan: ExecutionPlan, pid: Int32) throws(RuntimeError) {
+        guard !plan.uidMappings.isEmpty || !plan.gidMappings.isEmpty else { return }
+        if !plan.uidMappings.isEmpty {
+            try FileSystem.writeText("/proc/\(pid)/uid_map", plan.uidMappings.joined(separator: "\n") + "\n")
+        }
+        if !plan.gidMappings.isEmpty {
+            try FileSystem.writeText("/proc/\(pid)/gid_map", plan.gidMappings.joined(separator: "\n") + "\n")
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import CExecutor
+import OCI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Runtime {
+    /// `delete`: removes a stopped container's resources. The runtime spec forbids
+    /// deleting a container that is not stopped; `force` kills it first.
+    public func delete(_ id: String, force: Bool) throws(RuntimeError) {
+        let lock: ContainerLock
+        do {
+            lock = try store.lock(id)
+        } catch {
+            // runc: `delete --force` of an unknown container succeeds.
+            if force && !FileSystem.exists(store.directory(id)) { return }
+            throw error
+        }
+        defer { withExtendedLifetime(lock) {} }
+        guard FileSystem.exists(store.directory(id) + "/state.json") else {
+            // A create that died before writing state: nothing runs, just clear it.
+            try store.remove(id)
+            return
+        }
+        let record = try store.load(id)
+        let status = status(of: record)
+        if status != .stopped {
+            guard force else {
+                throw RuntimeError("cannot delete container \(JSONText.quote(id)) that is not stopped: \(status.rawValue)")
+            }
+            try killAndWait(record)
+        }
+        try store.remove(id)
+    }
+
+    /// SIGKILL everything and wait (bounded) until the init is gone.
+    func killAndWait(_ record: ContainerRecord) throws(RuntimeError) {
+        signalAll(record, SIGKILL)
+        let pidfd = petrel_pidfd_open(record.pid, 0)
+        guard pidfd >= 0 else { return }
+        defer { close(pidfd) }
+        guard isAlive(record) else { return }
+        _ = petrel_pidfd_send_signal(pidfd, SIGKILL)
+        var descriptor = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+        var waited = 0
+        while poll(&descriptor, 1, 100) == 0 {
+            waited += 100
+            if waited >= 10_000 { throw RuntimeError("container init \(record.pid) did not die after SIGKILL") }
+        }
+    }
+}

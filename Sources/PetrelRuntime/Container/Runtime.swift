@@ -1,0 +1,28 @@
+import OCI
+
+/// The runtime's entry points, one per lifecycle operation of the runtime spec. The CLI
+/// verbs are thin wrappers around these.
+public struct Runtime: Sendable {
+    public let store: StateStore
+
+    public init(root: String) {
+        store = StateStore(root: root)
+    }
+}
+
+/// Options of `create` (and `run`) that come from the command line.
+public struct CreateRequest: Sendable {
+    public var id: String
+    public var bundle: String
+    public var pidFile: String?
+    public var consoleSocket: String?
+    public var noPivot = false
+    public var preserveFds: Int32 = 0
+    /// `run` in the foreground keeps the terminal; `create` and `run -d` detach.
+    public var detached = true
+
+    public init(id: String, bundle: String) {
+        self.id = id
+        self.bundle = bundle
+    }
+}

@@ -1,0 +1,27 @@
+import CExecutor
+import OCI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Runtime {
+    /// `start`: releases the init blocked on the exec fifo; it then execs the user's process.
+    public func start(_ id: String) throws(RuntimeError) {
+        let lock = try store.lock(id)
+        defer { withExtendedLifetime(lock) {} }
+        let record = try store.load(id)
+        switch status(of: record) {
+        case .created: break
+        case .stopped: throw RuntimeError("cannot start a container that has stopped")
+        case .running, .paused, .creating: throw RuntimeError("cannot start an already running container")
+        }
+        let pidfd = petrel_pidfd_open(record.pid, 0)
+        guard pidfd >= 0 else { throw RuntimeError.sys("cannot start container", "pidfd_open", path: String(record.pid)) }
+        defer { close(pidfd) }
+        let fifo = store.execFifo(id)
+        let released = petrel_exec_fifo_release(fifo, pidfd)
+        guard released >= 0 else { throw RuntimeError.sys("cannot start container", "open", path: fifo) }
+        unlink(fifo)
+        guard released == 0 else { throw RuntimeError("cannot start container: its init exited before start") }
+    }
+}

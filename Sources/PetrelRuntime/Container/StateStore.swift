@@ -1,0 +1,105 @@
+import CExecutor
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+import OCI
+
+/// One directory per container under --root: state.json (written atomically), the exec
+/// fifo while the container is created, and a directory lock for concurrent commands.
+public struct StateStore: Sendable {
+    public let root: String
+
+    public init(root: String) {
+        self.root = FileSystem.absolute(root)
+    }
+
+    public func directory(_ id: String) -> String { root + "/" + id }
+    public func execFifo(_ id: String) -> String { directory(id) + "/exec.fifo" }
+    private func statePath(_ id: String) -> String { directory(id) + "/state.json" }
+
+    /// runc's rule for ids: letters, digits and _ + , - . but never "." or "..".
+    public static func validate(id: String) throws(RuntimeError) {
+        let allowed = id.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x5F || (byte >= 0x2B && byte <= 0x2E)
+        }
+        guard !id.isEmpty, allowed, id != ".", id != ".." else {
+            throw RuntimeError("invalid container id \(JSONText.quote(id)): use letters, digits, _ + , - .")
+        }
+    }
+
+    /// Makes the container's directory, failing if the id is taken; returns it locked.
+    public func create(_ id: String) throws(RuntimeError) -> ContainerLock {
+        try StateStore.validate(id: id)
+        try FileSystem.makeDirectories(root, mode: 0o700)
+        guard mkdir(directory(id), 0o711) == 0 else {
+            if errno == EEXIST { throw RuntimeError("container with id \(JSONText.quote(id)) already exists") }
+            throw RuntimeError.sys("cannot create container state", "mkdir", path: directory(id))
+        }
+        return try lock(id)
+    }
+
+    /// Locks an existing container's directory (exclusive, blocking).
+    public func lock(_ id: String) throws(RuntimeError) -> ContainerLock {
+        try StateStore.validate(id: id)
+        let fd = open(directory(id), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw RuntimeError("container \(JSONText.quote(id)) does not exist") }
+            throw RuntimeError.sys("cannot open container state", "open", path: directory(id))
+        }
+        guard petrel_flock(fd, LOCK_EX) == 0 else {
+            let error = RuntimeError.sys("cannot lock container state", "flock", path: directory(id))
+            close(fd)
+            throw error
+        }
+        // The holder before us may have deleted the container.
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_nlink > 0 else {
+            close(fd)
+            throw RuntimeError("container \(JSONText.quote(id)) does not exist")
+        }
+        return ContainerLock(fd: fd)
+    }
+
+    public func load(_ id: String) throws(RuntimeError) -> ContainerRecord {
+        let path = statePath(id)
+        guard FileSystem.exists(path) else { throw RuntimeError("container \(JSONText.quote(id)) does not exist") }
+        let bytes = try FileSystem.readFile(path)
+        do {
+            return try OCIJSON.decoder().decode(ContainerRecord.self, from: Data(bytes))
+        } catch {
+            throw RuntimeError("corrupt container state \(path): \(error)")
+        }
+    }
+
+    public func save(_ record: ContainerRecord) throws(RuntimeError) {
+        let data: Data
+        do {
+            data = try OCIJSON.encoder(pretty: false).encode(record)
+        } catch {
+            throw RuntimeError("cannot encode container state: \(error)")
+        }
+        try FileSystem.writeAtomically(statePath(record.id), Array(data), mode: 0o600)
+    }
+
+    public func remove(_ id: String) throws(RuntimeError) {
+        try FileSystem.removeTree(directory(id))
+    }
+
+    public func ids() -> [String] {
+        guard FileSystem.isDirectory(root), let names = try? FileSystem.listDirectory(root) else { return [] }
+        return names.filter { FileSystem.exists(statePath($0)) }
+    }
+}
+
+/// An flock on a container directory, released when this value goes away.
+public final class ContainerLock {
+    private let fd: Int32
+    init(fd: Int32) { self.fd = fd }
+    deinit { close(fd) }
+}

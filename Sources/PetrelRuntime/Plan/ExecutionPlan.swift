@@ -1,0 +1,98 @@
+/// Everything the C executor needs, fully resolved in Swift before any clone: no lookups,
+/// parsing or allocation is left for the child.
+public struct ExecutionPlan: Sendable, Equatable {
+    public struct Namespace: Sendable, Equatable {
+        public var cloneFlag: UInt64
+        /// nil: create a new namespace; otherwise join this one.
+        public var path: String?
+    }
+
+    public enum MountKind: Int32, Sendable {
+        case filesystem = 0
+        case bind = 1
+        case cgroupV1 = 2
+    }
+
+    public struct Mount: Sendable, Equatable {
+        public var kind: MountKind
+        public var source: String
+        public var destination: String
+        public var type: String?
+        public var data: String?
+        public var flags: UInt
+        public var propagation: UInt
+        public var recursive: Bool
+        public var targetIsFile: Bool
+        public var cgroupSubsystems: [String] = []
+    }
+
+    public struct Device: Sendable, Equatable {
+        public var path: String
+        public var mode: UInt32
+        public var major: UInt32
+        public var minor: UInt32
+        public var uid: UInt32
+        public var gid: UInt32
+        public var bindFromHost: Bool
+    }
+
+    public struct Rlimit: Sendable, Equatable {
+        public var resource: Int32
+        public var soft: UInt64
+        public var hard: UInt64
+    }
+
+    public struct CapabilitySets: Sendable, Equatable {
+        public var bounding: UInt64 = 0
+        public var effective: UInt64 = 0
+        public var inheritable: UInt64 = 0
+        public var permitted: UInt64 = 0
+        public var ambient: UInt64 = 0
+    }
+
+    public struct Sysctl: Sendable, Equatable {
+        /// Below /proc/sys, e.g. "net/ipv4/ip_forward".
+        public var path: String
+        public var value: String
+    }
+
+    public var namespaces: [Namespace] = []
+    public var hostname: String?
+    public var domainname: String?
+
+    public var rootfs: String = ""
+    public var rootReadonly = false
+    public var rootPropagation: UInt = MountFlag.slave | MountFlag.recursive
+    public var noPivot = false
+    public var mounts: [Mount] = []
+    public var devices: [Device] = []
+    public var setupDevSymlinks = true
+    public var maskedPaths: [String] = []
+    public var readonlyPaths: [String] = []
+
+    public var args: [String] = []
+    public var env: [String] = []
+    public var cwd: String = "/"
+    public var uid: UInt32 = 0
+    public var gid: UInt32 = 0
+    public var additionalGids: [UInt32] = []
+    public var umask: Int32 = 0o022
+    public var terminal = false
+    public var consoleRows: UInt16 = 0
+    public var consoleColumns: UInt16 = 0
+    public var noNewPrivileges = false
+    public var capabilities: CapabilitySets?
+    public var rlimits: [Rlimit] = []
+    public var oomScoreAdj: Int32?
+    public var sysctls: [Sysctl] = []
+
+    public var preserveFds: Int32 = 0
+    public var execFifo: String?
+    public var pauseBeforePivot = false
+
+    /// Written by the parent into /proc/PID/{uid,gid}_map when a new user namespace is made.
+    public var uidMappings: [String] = []
+    public var gidMappings: [String] = []
+
+    public init() {}
+}

@@ -1,0 +1,217 @@
+import OCI
+
+/// Options that come from the command line rather than config.json.
+public struct LaunchOptions: Sendable {
+    public var noPivot = false
+    public var preserveFds: Int32 = 0
+    public var execFifo: String?
+    public var pauseBeforePivot = false
+    public init() {}
+}
+
+/// Turns a validated spec into an ExecutionPlan. Pure apart from the injected host probes,
+/// so it is unit-tested without root.
+public struct PlanBuilder {
+    public var cgroups: CgroupLayout
+    /// Whether a host path is a directory (decides if a bind target is a dir or a file).
+    public var isDirectory: (String) -> Bool
+    /// The container's /etc/passwd text, for HOME (nil when the rootfs has none).
+    public var passwd: () -> String?
+
+    public init(cgroups: CgroupLayout, isDirectory: @escaping (String) -> Bool, passwd: @escaping () -> String?) {
+        self.cgroups = cgroups
+        self.isDirectory = isDirectory
+        self.passwd = passwd
+    }
+
+    public static func forHost(rootfs: String) -> PlanBuilder {
+        PlanBuilder(
+            cgroups: CgroupLayout.detect(),
+            isDirectory: { FileSystem.isDirectory($0) },
+            passwd: { try? FileSystem.readText(rootfs + "/etc/passwd") }
+        )
+    }
+
+    public func build(_ spec: Spec, bundle: String, rootfs: String, options: LaunchOptions) throws(RuntimeError) -> ExecutionPlan {
+        var plan = ExecutionPlan()
+        let linux = spec.linux
+        let namespaces = linux?.namespaces ?? []
+        plan.namespaces = namespaces.map { namespace in
+            let path = namespace.path.flatMap { $0.isEmpty ? nil : $0 }
+            return ExecutionPlan.Namespace(cloneFlag: NamespaceFlag.cloneFlag(namespace.type), path: path)
+        }
+        let userNamespace = namespaces.contains { $0.type == .user }
+        let cgroupNamespace = namespaces.contains { $0.type == .cgroup }
+        plan.hostname = spec.hostname.flatMap { $0.isEmpty ? nil : $0 }
+        plan.domainname = spec.domainname.flatMap { $0.isEmpty ? nil : $0 }
+
+        plan.rootfs = rootfs
+        plan.rootReadonly = spec.root?.readonly ?? false
+        if let propagation = linux?.rootfsPropagation, !propagation.isEmpty,
+           let flags = MountOptions.propagationFlags[propagation] {
+            plan.rootPropagation = flags
+        }
+        plan.noPivot = options.noPivot
+        plan.mounts = try (spec.mounts ?? []).enumerated().map { (index, mount) throws(RuntimeError) in
+            try planMount(mount, index: index, bundle: bundle, cgroupNamespace: cgroupNamespace)
+        }
+        let devBound = plan.mounts.contains { $0.destination == "/dev" && $0.kind == .bind }
+        plan.setupDevSymlinks = !devBound
+        plan.devices = try planDevices(linux?.devices ?? [], defaults: !devBound, userNamespace: userNamespace)
+        plan.maskedPaths = linux?.maskedPaths ?? []
+        plan.readonlyPaths = linux?.readonlyPaths ?? []
+        plan.sysctls = (linux?.sysctl ?? [:]).sorted { $0.key < $1.key }.map {
+            ExecutionPlan.Sysctl(path: $0.key.replacingDots(), value: $0.value)
+        }
+        plan.uidMappings = (linux?.uidMappings ?? []).map { "\($0.containerID) \($0.hostID) \($0.size)" }
+        plan.gidMappings = (linux?.gidMappings ?? []).map { "\($0.containerID) \($0.hostID) \($0.size)" }
+
+        if let process = spec.process { try planProcess(process, into: &plan) }
+        plan.preserveFds = options.preserveFds
+        plan.execFifo = options.execFifo
+        plan.pauseBeforePivot = options.pauseBeforePivot
+        return plan
+    }
+
+    private func planProcess(_ process: Process, into plan: inout ExecutionPlan) throws(RuntimeError) {
+        plan.args = process.args ?? []
+        plan.cwd = process.cwd
+        plan.uid = process.user.uid
+        plan.gid = process.user.gid
+        plan.additionalGids = process.user.additionalGids ?? []
+        if let umask = process.user.umask { plan.umask = Int32(truncatingIfNeeded: umask) }
+        var env = process.env ?? []
+        if !env.contains(where: { $0.hasPrefix("HOME=") }) {
+            env.append("HOME=" + homeDirectory(uid: plan.uid))
+        }
+        plan.env = env
+        plan.terminal = process.terminal ?? false
+        if let size = process.consoleSize {
+            plan.consoleRows = UInt16(clamping: size.height)
+            plan.consoleColumns = UInt16(clamping: size.width)
+        }
+        plan.noNewPrivileges = process.noNewPrivileges ?? false
+        if let caps = process.capabilities {
+            plan.capabilities = ExecutionPlan.CapabilitySets(
+                bounding: try Capabilities.mask(caps.bounding, field: "process.capabilities.bounding"),
+                effective: try Capabilities.mask(caps.effective, field: "process.capabilities.effective"),
+                inheritable: try Capabilities.mask(caps.inheritable, field: "process.capabilities.inheritable"),
+                permitted: try Capabilities.mask(caps.permitted, field: "process.capabilities.permitted"),
+                ambient: try Capabilities.mask(caps.ambient, field: "process.capabilities.ambient")
+            )
+        }
+        plan.rlimits = try (process.rlimits ?? []).enumerated().map { (index, limit) throws(RuntimeError) in
+            guard let resource = Rlimits.resources[limit.type] else {
+                throw RuntimeError("process.rlimits[\(index)].type: unknown rlimit \(JSONText.quote(limit.type))")
+            }
+            guard limit.soft <= limit.hard else {
+                throw RuntimeError("process.rlimits[\(index)]: soft limit \(limit.soft) is above hard limit \(limit.hard)")
+            }
+            return ExecutionPlan.Rlimit(resource: resource, soft: limit.soft, hard: limit.hard)
+        }
+        if let score = process.oomScoreAdj {
+            guard (-1000...1000).contains(score) else {
+                throw RuntimeError("process.oomScoreAdj: \(score) is outside -1000..1000")
+            }
+            plan.oomScoreAdj = Int32(score)
+        }
+    }
+
+    /// HOME from the container's /etc/passwd, "/" when the user has no entry (runc's rule).
+    private func homeDirectory(uid: UInt32) -> String {
+        guard let text = passwd() else { return "/" }
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
+            if fields.count >= 6, UInt32(fields[2]) == uid, !fields[5].isEmpty { return String(fields[5]) }
+        }
+        return "/"
+    }
+
+    private func planMount(_ mount: Mount, index: Int, bundle: String, cgroupNamespace: Bool) throws(RuntimeError) -> ExecutionPlan.Mount {
+        let options = MountOptions(parsing: mount.options ?? [])
+        let destination = FileSystem.clean(mount.destination)
+        let type = mount.type.flatMap { $0.isEmpty ? nil : $0 }
+        let isBind = options.bind || type == "bind"
+        if isBind {
+            guard let rawSource = mount.source, !rawSource.isEmpty else {
+                throw RuntimeError("mounts[\(index)].source: a bind mount needs a source")
+            }
+            let source = FileSystem.absolute(rawSource, relativeTo: bundle)
+            return ExecutionPlan.Mount(
+                kind: .bind, source: source, destination: destination, type: nil,
+                data: options.data.isEmpty ? nil : options.data.joined(separator: ","),
+                flags: options.flags, propagation: options.propagation, recursive: options.recursive,
+                targetIsFile: FileSystem.exists(source) && !isDirectory(source)
+            )
+        }
+        guard let type else { throw RuntimeError("mounts[\(index)].type: required for a non-bind mount") }
+        var planned = ExecutionPlan.Mount(
+            kind: .filesystem, source: mount.source ?? type, destination: destination, type: type,
+            data: options.data.isEmpty ? nil : options.data.joined(separator: ","),
+            flags: options.flags, propagation: options.propagation, recursive: false, targetIsFile: false
+        )
+        if type == "cgroup" || type == "cgroup2" {
+            if cgroups.mode == .unified {
+                planned.type = "cgroup2"
+                planned.source = "cgroup2"
+                planned.data = nil
+            } else {
+                planned.kind = .cgroupV1
+                planned.data = nil
+                planned.cgroupSubsystems = cgroups.v1.filter { !$0.controllers.isEmpty }
+                    .map { $0.controllers.joined(separator: ",") }
+            }
+        }
+        return planned
+    }
+
+    /// runc's default devices, then linux.devices (a spec entry replaces a default one).
+    static let defaultDevices: [(path: String, major: UInt32, minor: UInt32)] = [
+        ("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7),
+        ("/dev/random", 1, 8), ("/dev/urandom", 1, 9), ("/dev/tty", 5, 0),
+    ]
+
+    private func planDevices(_ devices: [LinuxDevice], defaults: Bool, userNamespace: Bool) throws(RuntimeError) -> [ExecutionPlan.Device] {
+        var planned: [ExecutionPlan.Device] = []
+        if defaults {
+            for device in Self.defaultDevices {
+                planned.append(ExecutionPlan.Device(
+                    path: device.path, mode: 0o020000 | 0o666, major: device.major, minor: device.minor,
+                    uid: 0, gid: 0, bindFromHost: userNamespace))
+            }
+        }
+        for (index, device) in devices.enumerated() {
+            let field = "linux.devices[\(index)]"
+            guard device.path.hasPrefix("/dev/") else {
+                throw RuntimeError("\(field).path: must be below /dev, got \(JSONText.quote(device.path))")
+            }
+            let typeBits: UInt32
+            switch device.type {
+            case "c", "u": typeBits = 0o020000
+            case "b": typeBits = 0o060000
+            case "p": typeBits = 0o010000
+            default: throw RuntimeError("\(field).type: unknown device type \(JSONText.quote(device.type)) (expected c, b, u or p)")
+            }
+            let major = device.major ?? 0
+            let minor = device.minor ?? 0
+            if typeBits != 0o010000 && (device.major == nil || device.minor == nil) {
+                throw RuntimeError("\(field): major and minor are required for type \(JSONText.quote(device.type))")
+            }
+            guard (0...Int64(UInt32.max)).contains(major), (0...Int64(UInt32.max)).contains(minor) else {
+                throw RuntimeError("\(field): major/minor out of range")
+            }
+            let entry = ExecutionPlan.Device(
+                path: FileSystem.clean(device.path), mode: typeBits | ((device.fileMode ?? 0o666) & 0o7777),
+                major: UInt32(major), minor: UInt32(minor), uid: device.uid ?? 0, gid: device.gid ?? 0,
+                bindFromHost: userNamespace)
+            planned.removeAll { $0.path == entry.path }
+            planned.append(entry)
+        }
+        return planned
+    }
+}
+
+extension String {
+    /// sysctl keys use dots; their /proc/sys files use slashes.
+    func replacingDots() -> String { String(map { $0 == "." ? "/" : $0 }) }
+}

@@ -1,0 +1,140 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Small, error-precise file helpers (every failure names the syscall and path).
+public enum FileSystem {
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    public static func readFile(_ path: String) throws(RuntimeError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw RuntimeError.sys("cannot read", "open", path: path) }
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw RuntimeError.sys("cannot read", "read", path: path)
+            }
+            if count == 0 { break }
+            result.append(contentsOf: chunk[0..<count])
+        }
+        return result
+    }
+
+    public static func readText(_ path: String) throws(RuntimeError) -> String {
+        String(decoding: try readFile(path), as: UTF8.self)
+    }
+
+    /// Writes through a temporary file and rename, so readers never see half a file.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(RuntimeError) {
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw RuntimeError.sys("cannot write", "open", path: temporary) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                let error = RuntimeError.sys("cannot write", "write", path: temporary)
+                close(fd)
+                unlink(temporary)
+                throw error
+            }
+            offset += written
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            let error = RuntimeError.sys("cannot write", "rename", path: path)
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    public static func writeText(_ path: String, _ text: String) throws(RuntimeError) {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw RuntimeError.sys("cannot write", "open", path: path) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw RuntimeError.sys("cannot write \(JSONText.quote(text))", "write", path: path) }
+    }
+
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(RuntimeError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, mode) != 0 && errno != EEXIST {
+                throw RuntimeError.sys("cannot create directory", "mkdir", path: current)
+            }
+        }
+    }
+
+    /// rm -rf without following symlinks; a missing path is not an error.
+    public static func removeTree(_ path: String) throws(RuntimeError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT { return }
+            throw RuntimeError.sys("cannot remove", "lstat", path: path)
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            for entry in try listDirectory(path) {
+                try removeTree(path + "/" + entry)
+            }
+            if rmdir(path) != 0 && errno != ENOENT { throw RuntimeError.sys("cannot remove", "rmdir", path: path) }
+        } else if unlink(path) != 0 && errno != ENOENT {
+            throw RuntimeError.sys("cannot remove", "unlink", path: path)
+        }
+    }
+
+    public static func listDirectory(_ path: String) throws(RuntimeError) -> [String] {
+        guard let directory = opendir(path) else { throw RuntimeError.sys("cannot list", "opendir", path: path) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String in
+                guard let base = raw.bindMemory(to: CChar.self).baseAddress else { return "" }
+                return String(cString: base)
+            }
+            if !name.isEmpty && name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    public static func realPath(_ path: String) throws(RuntimeError) -> String {
+        guard let resolved = realpath(path, nil) else { throw RuntimeError.sys("cannot resolve", "realpath", path: path) }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    public static func currentDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return "/" }
+        return String(cString: buffer)
+    }
+
+    /// An absolute, lexically cleaned path (no symlink resolution).
+    public static func absolute(_ path: String, relativeTo base: String = currentDirectory()) -> String {
+        clean(path.hasPrefix("/") ? path : base + "/" + path)
+    }
+
+    public static func clean(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") {
+            if part == "." { continue }
+            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+}

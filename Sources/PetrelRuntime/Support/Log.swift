@@ -1,0 +1,114 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum LogFormat: String, Sendable, CaseIterable {
+    case text
+    case json
+}
+
+public enum LogLevel: String, Sendable, Comparable {
+    case debug, info, warning, error, fatal
+
+    private var rank: Int {
+        switch self {
+        case .debug: 0
+        case .info: 1
+        case .warning: 2
+        case .error: 3
+        case .fatal: 4
+        }
+    }
+
+    public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// runc-compatible logging. With `--log FILE` lines go to FILE (containerd reads
+/// `log.json` to show why a create failed); without it they go to stderr, as logrus
+/// text lines. Errors are additionally printed plainly to stderr when a log file is used,
+/// exactly like runc's fatal().
+public final class Logger {
+    public nonisolated(unsafe) static var shared = Logger()
+
+    private var fd: Int32 = 2
+    private var format: LogFormat = .text
+    private var minimum: LogLevel = .info
+    private var toFile = false
+
+    public init() {}
+
+    public func configure(path: String?, format: LogFormat, debug: Bool) throws(RuntimeError) {
+        self.format = format
+        minimum = debug ? .debug : .info
+        guard let path, !path.isEmpty else { return }
+        let opened = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard opened >= 0 else { throw RuntimeError.sys("cannot open log file", "open", path: path) }
+        fd = opened
+        toFile = true
+    }
+
+    public func log(_ level: LogLevel, _ message: String) {
+        guard level >= minimum else { return }
+        writeAll(fd, line(level, message))
+    }
+
+    public func debug(_ message: String) { log(.debug, message) }
+    public func warning(_ message: String) { log(.warning, message) }
+
+    /// The single error line of a failed command.
+    public func failure(_ message: String) {
+        log(.error, message)
+        if toFile { writeAll(2, message + "\n") }
+    }
+
+    private func line(_ level: LogLevel, _ message: String) -> String {
+        let time = Clock.rfc3339(nanoseconds: false)
+        switch format {
+        case .json:
+            return "{\"level\":\"\(level.rawValue)\",\"msg\":\(JSONText.quote(message)),\"time\":\"\(time)\"}\n"
+        case .text:
+            return "time=\"\(time)\" level=\(level.rawValue) msg=\(JSONText.quote(message))\n"
+        }
+    }
+}
+
+/// Writes the whole string, retrying short writes and EINTR.
+public func writeAll(_ fd: Int32, _ text: String) {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeMutableBytes { buffer in
+            write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+        }
+        if written < 0 {
+            if errno == EINTR { continue }
+            return
+        }
+        offset += written
+    }
+    bytes.removeAll()
+}
+
+public enum JSONText {
+    /// A JSON string literal (also valid as a logrus quoted value).
+    public static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

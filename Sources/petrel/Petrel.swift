@@ -1,0 +1,55 @@
+import ArgumentParser
+import PetrelRuntime
+
+@main
+struct Petrel: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "petrel",
+        abstract: "Petrel: an OCI container runtime (runc-compatible command line).",
+        version: "petrel version \(version)\nspec: 1.2.0",
+        subcommands: [
+            Create.self, Start.self, State.self, Kill.self, Delete.self, Run.self, List.self,
+            SpecCommand.self, Exec.self, Ps.self, Pause.self, Resume.self, Update.self, Events.self,
+            Features.self,
+        ]
+    )
+
+    @OptionGroup var global: GlobalOptions
+}
+
+/// runc's global flags. They may stand before or after the verb.
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "Root directory for container state.")
+    var root: String = "/run/petrel"
+
+    @Option(help: "Log file (default: stderr).")
+    var log: String?
+
+    @Option(name: .customLong("log-format"), help: "Log format: text or json.")
+    var logFormat: String = "text"
+
+    @Flag(help: "Log debug messages.")
+    var debug = false
+
+    @Flag(name: .customLong("systemd-cgroup"), help: "Use the systemd cgroup driver (not supported yet).")
+    var systemdCgroup = false
+
+    var runtime: Runtime { Runtime(root: root) }
+}
+
+/// Runs a verb with runc's error contract: one error line (stderr and/or the log file)
+/// and exit status 1.
+func perform(_ global: GlobalOptions, _ body: () throws(RuntimeError) -> Void) throws {
+    do {
+        guard let format = LogFormat(rawValue: global.logFormat) else {
+            throw RuntimeError("--log-format: unknown format \(JSONText.quote(global.logFormat)) (text or json)")
+        }
+        try Logger.shared.configure(path: global.log, format: format, debug: global.debug)
+        try body()
+    } catch {
+        Logger.shared.failure(error.description)
+        throw ExitCode(1)
+    }
+}

@@ -1,0 +1,95 @@
+import Testing
+@testable import PetrelRuntime
+
+@Suite struct SignalTests {
+    @Test(arguments: [("9", 9), ("KILL", 9), ("SIGKILL", 9), ("sigterm", 15), ("TERM", 15), ("HUP", 1),
+                      ("SIGRTMIN", 34), ("RTMIN+2", 36), ("SIGRTMAX", 64), ("USR1", 10), ("WINCH", 28)])
+    func parses(text: String, number: Int32) throws {
+        #expect(try Signals.parse(text) == number)
+    }
+
+    @Test(arguments: ["", "0", "65", "-1", "SIGFOO", "KILLL"])
+    func rejects(text: String) {
+        #expect(throws: RuntimeError.self) { try Signals.parse(text) }
+    }
+}
+
+@Suite struct ProcessStatTests {
+    @Test func parsesCommandsWithSpacesAndParentheses() throws {
+        let line = "4242 (my (odd) cmd) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10 18446744073709551615"
+        let stat = try #require(ProcessStat.parse(line))
+        #expect(stat.state == "S")
+        #expect(stat.startTime == 987654)
+        #expect(!stat.isDead)
+    }
+
+    @Test func zombieIsDead() throws {
+        let line = "7 (sh) Z 1 7 7 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 55 1000 10 1"
+        #expect(try #require(ProcessStat.parse(line)).isDead)
+    }
+
+    @Test func garbageIsNil() {
+        #expect(ProcessStat.parse("nonsense") == nil)
+        #expect(ProcessStat.parse("1 (x) S 2") == nil)
+    }
+}
+
+@Suite struct IdentifierTests {
+    @Test(arguments: ["abc", "a-b_c.d", "A1+2,3", "x"])
+    func accepts(id: String) throws { try StateStore.validate(id: id) }
+
+    @Test(arguments: ["", ".", "..", "a/b", "a b", "../x", "é", "a:b"])
+    func rejects(id: String) {
+        #expect(throws: RuntimeError.self) { try StateStore.validate(id: id) }
+    }
+}
+
+@Suite struct CgroupLayoutTests {
+    static let hybrid = """
+        31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+        32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct
+        35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+        40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd
+        41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+        """
+
+    @Test func hybridHost() {
+        let layout = CgroupLayout.detect(mountInfo: Self.hybrid)
+        #expect(layout.mode == .hybrid)
+        #expect(layout.unifiedMountPoint == "/sys/fs/cgroup/unified")
+        #expect(layout.v1.map(\.controllers) == [["cpu", "cpuacct"], ["memory"], []])
+        #expect(layout.v1.last?.name == "systemd")
+    }
+
+    @Test func unifiedHost() {
+        let layout = CgroupLayout.detect(mountInfo: "30 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate")
+        #expect(layout.mode == .unified)
+        #expect(layout.v1.isEmpty)
+    }
+
+    @Test func legacyHost() {
+        let layout = CgroupLayout.detect(mountInfo: "35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory")
+        #expect(layout.mode == .legacy)
+    }
+}
+
+@Suite struct TextTests {
+    @Test func quotesLikeJSON() {
+        #expect(JSONText.quote("a\"b\\c\nd\u{1}") == "\"a\\\"b\\\\c\\nd\\u0001\"")
+    }
+
+    @Test func cleansPaths() {
+        #expect(FileSystem.clean("/a/./b/../c//d/") == "/a/c/d")
+        #expect(FileSystem.clean("/../..") == "/")
+        #expect(FileSystem.absolute("rootfs", relativeTo: "/bundle") == "/bundle/rootfs")
+        #expect(FileSystem.absolute("/abs/x/..", relativeTo: "/bundle") == "/abs")
+    }
+
+    @Test func timestampsLookLikeRFC3339() {
+        let stamp = Clock.rfc3339(nanoseconds: true)
+        #expect(stamp.hasSuffix("Z"))
+        #expect(stamp.count >= 20)
+        #expect(stamp.dropFirst(4).first == "-")
+        #expect(Clock.rfc3339(nanoseconds: false).count == 20)
+    }
+}
