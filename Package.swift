@@ -22,7 +22,9 @@ let package = Package(
             name: "CExecutor",
             cSettings: [.define("_GNU_SOURCE"), .unsafeFlags(["-Wall", "-Wextra", "-Wno-unused-parameter"])]
         ),
-        .target(name: "PetrelRuntime", dependencies: ["OCI", "CExecutor"]),
+        // libseccomp compiles linux.seccomp to BPF in the parent; the child only loads it.
+        .systemLibrary(name: "CLibseccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .target(name: "PetrelRuntime", dependencies: ["OCI", "CExecutor", "CLibseccomp"]),
         .executableTarget(
             name: "petrel",
             dependencies: [

@@ -114,8 +114,12 @@ extension ExecutionPlan {
         plan.sysctls = arena.array(sysctls.map { petrel_sysctl(path: arena.string($0.path), value: arena.string($0.value)) })
         plan.sysctl_count = sysctls.count
 
-        plan.seccomp_filter = nil
-        plan.seccomp_filter_count = 0
+        if let seccomp {
+            plan.seccomp_filter = UnsafeRawPointer(arena.array(seccomp.program))
+            plan.seccomp_filter_count = seccomp.instructionCount
+            plan.seccomp_flags = seccomp.flags
+            plan.seccomp_notify = seccomp.usesNotify ? 1 : 0
+        }
         plan.preserve_fds = preserveFds
         plan.exec_fifo = arena.optionalString(execFifo)
         plan.cgroup_fd = cgroupFd

@@ -85,6 +85,7 @@ public struct ExecutionPlan: Sendable, Equatable {
     public var rlimits: [Rlimit] = []
     public var oomScoreAdj: Int32?
     public var sysctls: [Sysctl] = []
+    public var seccomp: CompiledSeccomp?
 
     public var preserveFds: Int32 = 0
     public var execFifo: String?

@@ -67,6 +67,7 @@ public struct PlanBuilder {
         plan.gidMappings = (linux?.gidMappings ?? []).map { "\($0.containerID) \($0.hostID) \($0.size)" }
 
         if let process = spec.process { try planProcess(process, into: &plan) }
+        if let seccomp = linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(seccomp) }
         plan.preserveFds = options.preserveFds
         plan.execFifo = options.execFifo
         plan.pauseBeforePivot = options.pauseBeforePivot

@@ -1,0 +1,151 @@
+import CExecutor
+import CLibseccomp
+import OCI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// linux.seccomp compiled to a classic BPF program in the parent (libseccomp is not
+/// fork-safe and allocates); the executor only hands it to seccomp(2) just before exec.
+public struct CompiledSeccomp: Sendable, Equatable {
+    /// struct sock_filter instructions, 8 bytes each.
+    public var program: [UInt8]
+    /// SECCOMP_FILTER_FLAG_* for seccomp(SECCOMP_SET_MODE_FILTER).
+    public var flags: UInt32
+    /// A rule or the default uses SCMP_ACT_NOTIFY: the filter must return a listener fd.
+    public var usesNotify: Bool
+
+    public var instructionCount: Int { program.count / 8 }
+}
+
+public enum SeccompCompiler {
+    /// Kernel return values (include/uapi/linux/seccomp.h); the low 16 bits carry data.
+    static let actions: [String: UInt32] = [
+        "SCMP_ACT_KILL": 0x0000_0000, "SCMP_ACT_KILL_THREAD": 0x0000_0000,
+        "SCMP_ACT_KILL_PROCESS": 0x8000_0000, "SCMP_ACT_TRAP": 0x0003_0000,
+        "SCMP_ACT_ERRNO": 0x0005_0000, "SCMP_ACT_NOTIFY": 0x7FC0_0000,
+        "SCMP_ACT_TRACE": 0x7FF0_0000, "SCMP_ACT_LOG": 0x7FFC_0000, "SCMP_ACT_ALLOW": 0x7FFF_0000,
+    ]
+
+    static let operators: [String: scmp_compare] = [
+        "SCMP_CMP_NE": SCMP_CMP_NE, "SCMP_CMP_LT": SCMP_CMP_LT, "SCMP_CMP_LE": SCMP_CMP_LE,
+        "SCMP_CMP_EQ": SCMP_CMP_EQ, "SCMP_CMP_GE": SCMP_CMP_GE, "SCMP_CMP_GT": SCMP_CMP_GT,
+        "SCMP_CMP_MASKED_EQ": SCMP_CMP_MASKED_EQ,
+    ]
+
+    /// SECCOMP_FILTER_FLAG_*; TSYNC is meaningless for a single-threaded init and ignored.
+    static let flags: [String: UInt32] = [
+        "SECCOMP_FILTER_FLAG_TSYNC": 0, "SECCOMP_FILTER_FLAG_LOG": 2,
+        "SECCOMP_FILTER_FLAG_SPEC_ALLOW": 4, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV": 32,
+    ]
+
+    static let defaultErrno: UInt32 = 1  // EPERM, runc's default for ERRNO and TRACE
+
+    /// The 32-bit action for a spec action name and its optional errno.
+    static func action(_ name: String, errnoRet: UInt?, field: String) throws(RuntimeError) -> UInt32 {
+        guard let base = actions[name] else {
+            throw RuntimeError("\(field): unknown seccomp action \(JSONText.quote(name))")
+        }
+        switch name {
+        case "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE":
+            return base | (UInt32(truncatingIfNeeded: errnoRet ?? UInt(defaultErrno)) & 0xFFFF)
+        default:
+            return base
+        }
+    }
+
+    public static func compile(_ seccomp: LinuxSeccomp) throws(RuntimeError) -> CompiledSeccomp {
+        let defaultAction = try action(
+            seccomp.defaultAction.rawValue, errnoRet: seccomp.defaultErrnoRet, field: "linux.seccomp.defaultAction")
+        var usesNotify = seccomp.defaultAction.rawValue == "SCMP_ACT_NOTIFY"
+        if usesNotify {
+            throw RuntimeError("linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action")
+        }
+        var filterFlags: UInt32 = 0
+        for (index, flag) in (seccomp.flags ?? []).enumerated() {
+            guard let bit = flags[flag.rawValue] else {
+                throw RuntimeError("linux.seccomp.flags[\(index)]: unknown flag \(JSONText.quote(flag.rawValue))")
+            }
+            filterFlags |= bit
+        }
+
+        guard let context = seccomp_init(defaultAction) else {
+            throw RuntimeError("linux.seccomp: libseccomp cannot create a filter")
+        }
+        defer { seccomp_release(context) }
+
+        for (index, arch) in (seccomp.architectures ?? []).enumerated() {
+            let field = "linux.seccomp.architectures[\(index)]"
+            guard arch.rawValue.hasPrefix("SCMP_ARCH_") else {
+                throw RuntimeError("\(field): unknown architecture \(JSONText.quote(arch.rawValue))")
+            }
+            let token = arch.rawValue.dropFirst("SCMP_ARCH_".count).lowercased()
+            let value = seccomp_arch_resolve_name(token)
+            guard value != 0 else {
+                throw RuntimeError("\(field): unknown architecture \(JSONText.quote(arch.rawValue))")
+            }
+            let result = seccomp_arch_add(context, value)
+            guard result == 0 || result == -EEXIST else {
+                throw RuntimeError("\(field): cannot add architecture \(arch.rawValue)", errno: -result)
+            }
+        }
+
+        for (index, syscall) in (seccomp.syscalls ?? []).enumerated() {
+            let field = "linux.seccomp.syscalls[\(index)]"
+            let ruleAction = try action(syscall.action.rawValue, errnoRet: syscall.errnoRet, field: field + ".action")
+            if syscall.action.rawValue == "SCMP_ACT_NOTIFY" { usesNotify = true }
+            // libseccomp refuses a rule that repeats the default; runc skips it the same way.
+            if ruleAction == defaultAction { continue }
+            let conditions = try conditions(syscall.args ?? [], field: field)
+            for name in syscall.names {
+                let number = seccomp_syscall_resolve_name(name)
+                // An unknown name is a syscall this kernel/libseccomp lacks: skip, like runc.
+                guard number != __NR_SCMP_ERROR else { continue }
+                for group in conditions {
+                    let result = group.withUnsafeBufferPointer { buffer in
+                        seccomp_rule_add_array(context, ruleAction, number, UInt32(buffer.count), buffer.baseAddress)
+                    }
+                    guard result == 0 else {
+                        throw RuntimeError("\(field): cannot add a rule for \(JSONText.quote(name))", errno: -result)
+                    }
+                }
+            }
+        }
+
+        let program = try export(context)
+        return CompiledSeccomp(program: program, flags: filterFlags, usesNotify: usesNotify)
+    }
+
+    /// The rules to add for one syscall entry: one rule with every condition, or, when an
+    /// argument index repeats (libseccomp cannot AND two conditions on one argument), one
+    /// rule per condition, as runc does.
+    static func conditions(_ args: [LinuxSeccompArg], field: String) throws(RuntimeError) -> [[scmp_arg_cmp]] {
+        var compares: [scmp_arg_cmp] = []
+        for (index, arg) in args.enumerated() {
+            guard let op = operators[arg.op.rawValue] else {
+                throw RuntimeError("\(field).args[\(index)].op: unknown operator \(JSONText.quote(arg.op.rawValue))")
+            }
+            guard arg.index < 6 else {
+                throw RuntimeError("\(field).args[\(index)].index: \(arg.index) is not a syscall argument (0-5)")
+            }
+            compares.append(scmp_arg_cmp(arg: UInt32(arg.index), op: op, datum_a: arg.value, datum_b: arg.valueTwo ?? 0))
+        }
+        guard !compares.isEmpty else { return [[]] }
+        let indexes = Set(compares.map(\.arg))
+        return indexes.count == compares.count ? [compares] : compares.map { [$0] }
+    }
+
+    private static func export(_ context: scmp_filter_ctx) throws(RuntimeError) -> [UInt8] {
+        let fd = petrel_memfd_create("petrel-seccomp")
+        guard fd >= 0 else { throw RuntimeError.sys("cannot compile seccomp filter", "memfd_create", path: nil) }
+        defer { close(fd) }
+        let result = seccomp_export_bpf(context, fd)
+        guard result == 0 else { throw RuntimeError("cannot compile seccomp filter: seccomp_export_bpf", errno: -result) }
+        let size = lseek(fd, 0, SEEK_END)
+        guard size > 0, size % 8 == 0 else { throw RuntimeError("cannot compile seccomp filter: empty program") }
+        var program = [UInt8](repeating: 0, count: Int(size))
+        let read = program.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        guard read == size else { throw RuntimeError.sys("cannot compile seccomp filter", "pread", path: nil) }
+        return program
+    }
+}
