@@ -1,0 +1,166 @@
+/// The `linux` section of config.json (runtime-spec `specs-go.Linux`), in Go's field order.
+public struct Linux: Codable, Sendable, Equatable {
+    public var uidMappings: [LinuxIDMapping]?
+    public var gidMappings: [LinuxIDMapping]?
+    public var sysctl: [String: String]?
+    public var resources: LinuxResources?
+    /// Cgroup path, relative to the cgroup root (or `slice:prefix:name` for systemd).
+    public var cgroupsPath: String?
+    public var namespaces: [LinuxNamespace]?
+    /// Device nodes to create in the container's /dev.
+    public var devices: [LinuxDevice]?
+    public var seccomp: LinuxSeccomp?
+    /// `shared`, `slave`, `private`, `unbindable` or an r-prefixed form.
+    public var rootfsPropagation: String?
+    public var maskedPaths: [String]?
+    public var readonlyPaths: [String]?
+    public var mountLabel: String?
+    public var intelRdt: LinuxIntelRdt?
+    public var personality: LinuxPersonality?
+    /// Time namespace offsets keyed by clock name (`monotonic`, `boottime`).
+    public var timeOffsets: [String: LinuxTimeOffset]?
+
+    public init(
+        uidMappings: [LinuxIDMapping]? = nil, gidMappings: [LinuxIDMapping]? = nil,
+        sysctl: [String: String]? = nil, resources: LinuxResources? = nil, cgroupsPath: String? = nil,
+        namespaces: [LinuxNamespace]? = nil, devices: [LinuxDevice]? = nil, seccomp: LinuxSeccomp? = nil,
+        rootfsPropagation: String? = nil, maskedPaths: [String]? = nil, readonlyPaths: [String]? = nil,
+        mountLabel: String? = nil, intelRdt: LinuxIntelRdt? = nil, personality: LinuxPersonality? = nil,
+        timeOffsets: [String: LinuxTimeOffset]? = nil
+    ) {
+        self.uidMappings = uidMappings
+        self.gidMappings = gidMappings
+        self.sysctl = sysctl
+        self.resources = resources
+        self.cgroupsPath = cgroupsPath
+        self.namespaces = namespaces
+        self.devices = devices
+        self.seccomp = seccomp
+        self.rootfsPropagation = rootfsPropagation
+        self.maskedPaths = maskedPaths
+        self.readonlyPaths = readonlyPaths
+        self.mountLabel = mountLabel
+        self.intelRdt = intelRdt
+        self.personality = personality
+        self.timeOffsets = timeOffsets
+    }
+}
+
+/// A namespace to create (no path) or join (path to an nsfs file).
+public struct LinuxNamespace: Codable, Sendable, Equatable {
+    public var type: LinuxNamespaceType
+    public var path: String?
+
+    public init(type: LinuxNamespaceType, path: String? = nil) {
+        self.type = type
+        self.path = path
+    }
+}
+
+/// Closed on purpose: silently ignoring a namespace the config asks for would weaken
+/// isolation, so an unknown type fails decoding (runc rejects it too).
+public enum LinuxNamespaceType: String, Codable, Sendable, Hashable, CaseIterable {
+    case pid, network, mount, ipc, uts, user, cgroup, time
+
+    public init(from decoder: any Decoder) throws {
+        self = try decodeKnownValue(LinuxNamespaceType.self, from: decoder)
+    }
+}
+
+/// A range of ids: container ids [containerID, containerID+size) map to host ids from hostID.
+public struct LinuxIDMapping: Codable, Sendable, Equatable {
+    public var containerID: UInt32
+    public var hostID: UInt32
+    public var size: UInt32
+
+    public init(containerID: UInt32, hostID: UInt32, size: UInt32) {
+        self.containerID = containerID
+        self.hostID = hostID
+        self.size = size
+    }
+}
+
+/// Offset of one clock in a time namespace.
+public struct LinuxTimeOffset: Codable, Sendable, Equatable {
+    public var secs: Int64?
+    public var nanosecs: UInt32?
+
+    public init(secs: Int64? = nil, nanosecs: UInt32? = nil) {
+        self.secs = secs
+        self.nanosecs = nanosecs
+    }
+}
+
+/// A device node for mknod(2) inside the container.
+public struct LinuxDevice: Codable, Sendable, Equatable {
+    public var path: String
+    /// `c`, `b`, `u` or `p`.
+    public var type: String
+    /// Optional because fifos (`p`) have none; Go's zero value is 0.
+    public var major: Int64?
+    public var minor: Int64?
+    /// Permission bits (Go's os.FileMode); only the low 9 bits are meaningful here.
+    public var fileMode: UInt32?
+    public var uid: UInt32?
+    public var gid: UInt32?
+
+    public init(
+        path: String, type: String, major: Int64? = nil, minor: Int64? = nil, fileMode: UInt32? = nil,
+        uid: UInt32? = nil, gid: UInt32? = nil
+    ) {
+        self.path = path
+        self.type = type
+        self.major = major
+        self.minor = minor
+        self.fileMode = fileMode
+        self.uid = uid
+        self.gid = gid
+    }
+}
+
+/// personality(2) for the container process.
+public struct LinuxPersonality: Codable, Sendable, Equatable {
+    public var domain: LinuxPersonalityDomain
+    public var flags: [LinuxPersonalityFlag]?
+
+    public init(domain: LinuxPersonalityDomain, flags: [LinuxPersonalityFlag]? = nil) {
+        self.domain = domain
+        self.flags = flags
+    }
+}
+
+public struct LinuxPersonalityDomain: OCIStringValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let linux: Self = "LINUX"
+    public static let linux32: Self = "LINUX32"
+}
+
+/// No flags are defined by the spec yet.
+public struct LinuxPersonalityFlag: OCIStringValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+}
+
+/// Intel RDT (resctrl) class of service and schemata.
+public struct LinuxIntelRdt: Codable, Sendable, Equatable {
+    public var closID: String?
+    /// Format `L3:<cache_id0>=<cbm0>;<cache_id1>=<cbm1>;...`.
+    public var l3CacheSchema: String?
+    /// Format `MB:<cache_id0>=bandwidth0;...`.
+    public var memBwSchema: String?
+    public var enableCMT: Bool?
+    public var enableMBM: Bool?
+
+    public init(
+        closID: String? = nil, l3CacheSchema: String? = nil, memBwSchema: String? = nil,
+        enableCMT: Bool? = nil, enableMBM: Bool? = nil
+    ) {
+        self.closID = closID
+        self.l3CacheSchema = l3CacheSchema
+        self.memBwSchema = memBwSchema
+        self.enableCMT = enableCMT
+        self.enableMBM = enableMBM
+    }
+}

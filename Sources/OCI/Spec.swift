@@ -1,0 +1,60 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The container's config.json (runtime-spec `specs-go.Spec`).
+///
+/// Properties are declared in Go's field order: the ordered encoder writes them in that
+/// order, so `petrel spec` prints keys where `runc spec` does. Only the Linux platform
+/// section is modelled; `solaris`, `windows`, `vm` and `zos` are ignored when decoding.
+public struct Spec: Codable, Sendable, Equatable {
+    /// Version of the runtime spec the bundle complies with (SemVer, see `OCIVersion`).
+    public var ociVersion: String
+    public var process: Process?
+    public var root: Root?
+    public var hostname: String?
+    public var domainname: String?
+    /// Mounts made on top of the root, in order.
+    public var mounts: [Mount]?
+    public var hooks: Hooks?
+    public var annotations: [String: String]?
+    public var linux: Linux?
+
+    public init(
+        ociVersion: String = OCIVersion.current, process: Process? = nil, root: Root? = nil,
+        hostname: String? = nil, domainname: String? = nil, mounts: [Mount]? = nil,
+        hooks: Hooks? = nil, annotations: [String: String]? = nil, linux: Linux? = nil
+    ) {
+        self.ociVersion = ociVersion
+        self.process = process
+        self.root = root
+        self.hostname = hostname
+        self.domainname = domainname
+        self.mounts = mounts
+        self.hooks = hooks
+        self.annotations = annotations
+        self.linux = linux
+    }
+}
+
+/// The container's root filesystem on the host.
+public struct Root: Codable, Sendable, Equatable {
+    /// Path to the root filesystem, absolute or relative to the bundle.
+    public var path: String
+    public var readonly: Bool?
+
+    public init(path: String, readonly: Bool? = nil) {
+        self.path = path
+        self.readonly = readonly
+    }
+}
+
+extension Spec {
+    /// Decodes config.json strictly (RFC 8259, like Go's encoding/json) while ignoring
+    /// unknown fields; any failure is one line naming the JSON path at fault.
+    public static func decode(from data: Data) throws(SpecLoadError) -> Spec {
+        try OCIJSON.decode(Spec.self, from: data)
+    }
+}
