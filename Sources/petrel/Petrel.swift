@@ -42,7 +42,7 @@ struct GlobalOptions: ParsableArguments {
 /// Runs a verb with runc's error contract: one error line (stderr and/or the log file)
 /// and exit status 1.
 func perform(_ global: GlobalOptions, _ body: () throws(RuntimeError) -> Void) throws {
-    do {
+    do throws(RuntimeError) {
         guard let format = LogFormat(rawValue: global.logFormat) else {
             throw RuntimeError("--log-format: unknown format \(JSONText.quote(global.logFormat)) (text or json)")
         }

@@ -22,7 +22,7 @@ struct SpecCommand: ParsableCommand {
             } catch {
                 throw RuntimeError("cannot encode the default spec: \(error)")
             }
-            try FileSystem.writeAtomically(path, bytes + [0x0A], mode: 0o666)
+            try FileSystem.writeAtomically(path, bytes, mode: 0o666)
         }
     }
 }

@@ -129,7 +129,7 @@ import Testing
                "gidMappings":[{"containerID":0,"hostID":100000,"size":65536}]}}
             """
         let plan = try build(json)
-        #expect(plan.devices.allSatisfy(\.bindFromHost))
+        #expect(plan.devices.allSatisfy { $0.bindFromHost })
         #expect(plan.uidMappings == ["0 100000 65536"])
         #expect(plan.gidMappings == ["0 100000 65536"])
     }

@@ -34,7 +34,7 @@ extension Runtime {
         let lock = try store.create(request.id)
         var consoleSocket: Int32 = -1
         var initProcess: InitProcess?
-        do {
+        do throws(RuntimeError) {
             guard petrel_mkfifo(store.execFifo(request.id), 0o622) == 0 else {
                 throw RuntimeError.sys("cannot create exec fifo", "mkfifo", path: store.execFifo(request.id))
             }

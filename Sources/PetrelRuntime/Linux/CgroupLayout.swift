@@ -59,12 +59,20 @@ extension Substring {
     /// Splits on a multi-character separator (FoundationEssentials has no components(separatedBy:)).
     func components(separatedByString separator: String) -> [Substring] {
         var parts: [Substring] = []
-        var rest = self[...]
-        while let range = rest.range(of: separator) {
-            parts.append(rest[..<range.lowerBound])
-            rest = rest[range.upperBound...]
+        let needle = Array(separator.utf8)
+        guard !needle.isEmpty else { return [self] }
+        var start = startIndex
+        var cursor = startIndex
+        while cursor < endIndex {
+            if self[cursor...].utf8.starts(with: needle) {
+                parts.append(self[start..<cursor])
+                cursor = utf8.index(cursor, offsetBy: needle.count)
+                start = cursor
+            } else {
+                cursor = index(after: cursor)
+            }
         }
-        parts.append(rest)
+        parts.append(self[start...])
         return parts
     }
 }
