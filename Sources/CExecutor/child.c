@@ -171,13 +171,18 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd) {
         }
     }
     if (pe_switch_root(child) != 0 || pe_masked_and_readonly_paths(child) != 0) die(child, 1);
-    if (pe_sysctls(child) != 0 || pe_root_readonly(child) != 0) die(child, 1);
-    if (pe_console(child) != 0 || pe_cwd(child) != 0 || pe_rlimits(child) != 0) die(child, 1);
+    if (pe_sysctls(child) != 0 || pe_make_cwd(child) != 0 || pe_root_readonly(child) != 0) die(child, 1);
+    if (pe_console(child) != 0 || pe_rlimits(child) != 0) die(child, 1);
     umask(plan->umask >= 0 ? (mode_t)plan->umask : 022);
 
+    // chdir as root first; a cwd only the container user may enter (root squash) is
+    // retried after the switch, as runc does.
+    bool in_cwd = pe_cwd(child, false) == 0;
+    if (!in_cwd && child->error.step[0]) die(child, 1);
     bool early_seccomp = seccomp_before_identity(plan);
     if (early_seccomp && pe_load_seccomp(child) != 0) die(child, 1);
     if (pe_identity(child) != 0 || pe_no_new_privs(child) != 0) die(child, 1);
+    if (!in_cwd && pe_cwd(child, true) != 0) die(child, 1);
     // The listener fd must reach the parent before READY; otherwise load it last.
     if (!early_seccomp && plan->seccomp_notify && pe_load_seccomp(child) != 0) die(child, 1);
 

@@ -49,7 +49,9 @@ int pe_open_in_root(pe_child *child, const char *path, bool create, bool last_is
 // --- process.c (child) ---
 int pe_sysctls(pe_child *child);
 int pe_console(pe_child *child);
-int pe_cwd(pe_child *child);
+int pe_make_cwd(pe_child *child);
+/// chdir to process.cwd; with report == false a failure is silent (retried later).
+int pe_cwd(pe_child *child, bool report);
 int pe_rlimits(pe_child *child);
 int pe_identity(pe_child *child);
 int pe_no_new_privs(pe_child *child);

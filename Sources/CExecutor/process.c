@@ -104,19 +104,27 @@ int pe_console(pe_child *child) {
     return 0;
 }
 
-int pe_cwd(pe_child *child) {
+int pe_make_cwd(pe_child *child) {
     const char *cwd = child->plan->cwd ? child->plan->cwd : "/";
     char partial[PE_PATH_MAX];
     size_t length = pe_strlen(cwd);
-    if (length >= sizeof(partial)) return pe_fail(&child->error, ENAMETOOLONG, "cwd", "chdir", cwd, NULL);
-    // mkdir -p, like runc, so a missing cwd is not an error.
+    if (length >= sizeof(partial)) return pe_fail(&child->error, ENAMETOOLONG, "cwd", "mkdir", cwd, NULL);
+    // mkdir -p, like runc, before the root turns read-only: a missing cwd is not an error.
     for (size_t i = 1; i <= length; i++) {
         if (i == length || cwd[i] == '/') {
             pe_strlcpy(partial, cwd, i + 1);
             if (mkdir(partial, 0755) != 0 && errno != EEXIST) break;
         }
     }
-    if (chdir(cwd) != 0) return pe_fail(&child->error, errno, "cwd", "chdir", cwd, NULL);
+    return 0;
+}
+
+int pe_cwd(pe_child *child, bool report) {
+    const char *cwd = child->plan->cwd ? child->plan->cwd : "/";
+    if (chdir(cwd) != 0) {
+        if (!report) return -1;
+        return pe_fail(&child->error, errno, "cwd", "chdir", cwd, NULL);
+    }
     // A cwd that resolves outside the container (a leaked fd, CVE-2024-21626) shows up
     // as unreachable: refuse it.
     char check[PE_PATH_MAX];
