@@ -212,7 +212,10 @@ static int one_mount(pe_child *child, const petrel_mount *m) {
     switch (m->kind) {
     case PETREL_MOUNT_BIND:
         rc = mount_on(child, target, m->destination, m->source, NULL, MS_BIND | (m->recursive ? MS_REC : 0), NULL);
-        if (rc != 0) pe_strlcpy(child->error.detail, m->source, sizeof(child->error.detail));
+        if (rc != 0) {
+            pe_strlcpy(child->error.detail, "bind ", sizeof(child->error.detail));
+            pe_append(child->error.detail, sizeof(child->error.detail), m->source);
+        }
         if (rc == 0 && m->flags != 0) rc = adjust_mount(child, m->destination, MS_BIND | MS_REMOUNT | m->flags);
         break;
     case PETREL_MOUNT_CGROUP_V1:

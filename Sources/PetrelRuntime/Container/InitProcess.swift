@@ -63,11 +63,11 @@ final class InitProcess {
             // runc's wording, which engines and users grep for.
             return RuntimeError("exec: \(JSONText.quote(path)): \(detail)")
         }
+        // "container init: mount /mnt (bind /nonexistent): mount: No such file or directory"
         var message = step.isEmpty ? fallback : "container init: \(step)"
-        if !detail.isEmpty { message += ": \(detail)" }
-        return RuntimeError(
-            message, syscall: syscall.isEmpty ? nil : syscall, path: path.isEmpty ? nil : path,
-            errno: error.err == 0 ? nil : error.err)
+        if !path.isEmpty { message += " \(path)" }
+        if !detail.isEmpty { message += step.isEmpty ? ": \(detail)" : " (\(detail))" }
+        return RuntimeError(message, syscall: syscall.isEmpty ? nil : syscall, errno: error.err == 0 ? nil : error.err)
     }
 
     private static func cString(_ raw: UnsafeRawBufferPointer) -> String {
