@@ -116,6 +116,13 @@ static void join_namespaces(pe_child *child) {
     }
 }
 
+static bool in_user_namespace(const petrel_plan *plan) {
+    for (size_t i = 0; i < plan->namespace_count; i++) {
+        if (plan->namespaces[i].clone_flag == CLONE_NEWUSER) return true;
+    }
+    return false;
+}
+
 /// Whether the filter must go in before the user switch drops the privilege that
 /// loading it needs (no no_new_privs and no CAP_SYS_ADMIN afterwards), as runc does.
 static bool seccomp_before_identity(const petrel_plan *plan) {
@@ -141,8 +148,25 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd) {
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     close_inherited_fds(child);
     wait_continue(child);
+    // Opened with our original host ids: the state directory is root-only, and in a user
+    // namespace we are about to become an unprivileged host uid.
+    if (plan->exec_fifo) {
+        child->fifo_fd = open(plan->exec_fifo, O_PATH | O_CLOEXEC);
+        if (child->fifo_fd < 0) {
+            pe_fail(&child->error, errno, "exec fifo", "open", plan->exec_fifo, NULL);
+            die(child, 1);
+        }
+    }
 
     join_namespaces(child);
+    if (in_user_namespace(plan)) {
+        // Become root of the user namespace (the parent has written the maps): until then
+        // our host ids are unmapped there and every file we create fails with EOVERFLOW.
+        if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0) {
+            pe_fail(&child->error, errno, "user namespace", "setresuid", "0", "is uid/gid 0 mapped?");
+            die(child, 1);
+        }
+    }
     if (setsid() < 0) {
         pe_fail(&child->error, errno, "init", "setsid", "", NULL);
         die(child, 1);
@@ -162,13 +186,6 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd) {
     if (plan->pause_before_pivot) {
         send_packet(child, PETREL_MSG_MOUNTS_DONE);
         wait_continue(child);
-    }
-    if (plan->exec_fifo) {
-        child->fifo_fd = open(plan->exec_fifo, O_PATH | O_CLOEXEC);
-        if (child->fifo_fd < 0) {
-            pe_fail(&child->error, errno, "exec fifo", "open", plan->exec_fifo, NULL);
-            die(child, 1);
-        }
     }
     if (pe_switch_root(child) != 0 || pe_masked_and_readonly_paths(child) != 0) die(child, 1);
     if (pe_sysctls(child) != 0 || pe_make_cwd(child) != 0 || pe_root_readonly(child) != 0) die(child, 1);

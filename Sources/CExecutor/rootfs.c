@@ -177,6 +177,13 @@ static int mount_cgroup_v1(pe_child *child, const petrel_mount *m, int target_fd
         int sub_fd = pe_open_in_root(child, display, false, false, "mount");
         if (sub_fd < 0) { rc = -1; break; }
         rc = mount_on(child, sub_fd, display, "cgroup", "cgroup", flags, data);
+        if (rc != 0 && child->error.err == EPERM) {
+            // A user namespace may not mount a v1 hierarchy: bind the host's, as runc does.
+            char host[PE_PATH_MAX] = "/sys/fs/cgroup/";
+            pe_append(host, sizeof(host), name);
+            rc = mount_on(child, sub_fd, display, host, NULL, MS_BIND | MS_REC, NULL);
+            if (rc == 0 && (flags & MS_RDONLY)) rc = adjust_mount(child, display, MS_BIND | MS_REMOUNT | flags);
+        }
         close(sub_fd);
         // Co-mounted controllers ("cpu,cpuacct") are also reachable by each name.
         if (rc == 0 && !named) {
