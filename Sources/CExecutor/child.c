@@ -206,8 +206,10 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd) {
     char program[PE_PATH_MAX];
     if (pe_find_executable(child, program, sizeof(program)) != 0) die(child, 127);
 
-    send_packet(child, PETREL_MSG_READY);
+    // Cleared before READY: the parent exits right after it, and a death signal racing
+    // with that would kill a perfectly created container.
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    send_packet(child, PETREL_MSG_READY);
 
     if (child->fifo_fd >= 0) {
         char path[32] = "/proc/self/fd/";

@@ -9,8 +9,10 @@ extension Runtime {
     public func kill(_ id: String, signal: Int32, all: Bool) throws(RuntimeError) {
         let record = try store.load(id)
         guard status(of: record) != .stopped else { throw RuntimeError("container not running") }
-        if all { signalAll(record, signal) }
+        // The init first: signalling the others first may let it exit (e.g. a shell
+        // whose `wait` returns), which would turn a successful --all into an error.
         try signalInit(record, signal)
+        if all { signalAll(record, signal) }
     }
 
     func signalInit(_ record: ContainerRecord, _ signal: Int32) throws(RuntimeError) {
