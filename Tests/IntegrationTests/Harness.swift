@@ -153,15 +153,18 @@ struct Output: CustomStringConvertible, Sendable {
     }
 }
 
-/// A started child process. Its stdout and stderr go to files (not pipes): a detached container
-/// inherits them, and a pipe would then never reach end-of-file.
+/// A started child process, spawned like a shell would: empty signal mask and default signal
+/// dispositions (threads of the test runner block most signals, and Foundation's Process passes
+/// that mask on), stdin from a file or /dev/null, stdout and stderr to files. Files rather than
+/// pipes: a detached container inherits them, and a pipe would then never reach end-of-file.
 final class Child: @unchecked Sendable {
     let command: [String]
-    private let process = Process()
-    private let finished = DispatchSemaphore(value: 0)
+    private(set) var pid: pid_t = -1
     private let outPath: String
     private let errPath: String
+    private var inPath: String?
     private(set) var launchError: String?
+    private var exitStatus: Int32?
 
     init(_ executable: String, _ arguments: [String], stdin: String? = nil, ioDirectory: String,
          currentDirectory: String? = nil, environment: [String: String]? = nil) {
@@ -171,67 +174,108 @@ final class Child: @unchecked Sendable {
         errPath = ioDirectory + "/\(token).err"
         let fm = FileManager.default
         try? fm.createDirectory(atPath: ioDirectory, withIntermediateDirectories: true)
-        fm.createFile(atPath: outPath, contents: nil)
-        fm.createFile(atPath: errPath, contents: nil)
-
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-        if let environment { process.environment = environment }
-        let input: FileHandle?
         if let stdin {
-            let inPath = ioDirectory + "/\(token).in"
-            fm.createFile(atPath: inPath, contents: Data(stdin.utf8))
-            input = FileHandle(forReadingAtPath: inPath)
+            inPath = ioDirectory + "/\(token).in"
+            fm.createFile(atPath: inPath!, contents: Data(stdin.utf8))
+        }
+
+        var argv = [executable] + arguments
+        if let currentDirectory, Child.addChdir == nil {
+            // Old glibc: let a shell change directory.
+            argv = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", currentDirectory] + argv
+        }
+        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, inPath ?? "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        if let closeFrom = Child.addCloseFrom { _ = closeFrom(&actions, 3) }
+        if let currentDirectory, let chdir = Child.addChdir { _ = chdir(&actions, currentDirectory) }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let cArgv = argv.map { strdup($0) } + [nil]
+        let cEnv = env.map { strdup($0) } + [nil]
+        defer {
+            cArgv.forEach { free($0) }
+            cEnv.forEach { free($0) }
+        }
+        var child: pid_t = -1
+        let rc = posix_spawn(&child, argv[0], &actions, &attributes, cArgv, cEnv)
+        if rc == 0 {
+            pid = child
         } else {
-            input = FileHandle(forReadingAtPath: "/dev/null")
+            launchError = "cannot run \(argv[0]): \(String(cString: strerror(rc)))"
         }
-        let output = FileHandle(forWritingAtPath: outPath)
-        let error = FileHandle(forWritingAtPath: errPath)
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        let done = finished
-        process.terminationHandler = { _ in done.signal() }
-        do {
-            try process.run()
-        } catch {
-            launchError = "cannot run \(executable): \(error)"
-            done.signal()
-        }
-        // The child has its own copies now.
-        try? input?.close()
-        try? output?.close()
-        try? error?.close()
     }
 
-    var pid: Int32 { process.processIdentifier }
+    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    /// glibc 2.29+ and 2.34+ extensions, which the Glibc module does not import.
+    private static let addChdir: AddChdir? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np")
+        .map { unsafeBitCast($0, to: AddChdir.self) }
+    private static let addCloseFrom: AddCloseFrom? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        .map { unsafeBitCast($0, to: AddCloseFrom.self) }
+
+    /// Reaps the child if it has exited; true when it has.
+    private func poll() -> Bool {
+        if exitStatus != nil || pid <= 0 { return true }
+        var raw: Int32 = 0
+        let rc = waitpid(pid, &raw, WNOHANG)
+        if rc == pid {
+            let signal = raw & 0x7f
+            exitStatus = signal == 0 ? (raw >> 8) & 0xff : 128 + signal
+            return true
+        }
+        if rc < 0 && errno != EINTR {
+            exitStatus = -1
+            return true
+        }
+        return false
+    }
 
     /// Waits for the child to exit; after `timeout` seconds it is killed with SIGKILL and the
     /// current test records an issue.
     func wait(timeout: TimeInterval = Harness.commandTimeout,
               sourceLocation: SourceLocation = #_sourceLocation) -> Output {
         var timedOut = false
-        if launchError == nil, finished.wait(timeout: .now() + timeout) == .timedOut {
-            timedOut = true
-            kill(process.processIdentifier, SIGKILL)
-            _ = finished.wait(timeout: .now() + 10)
-            Issue.record("timed out after \(Int(timeout)) s, killed: \(command.joined(separator: " "))",
-                         sourceLocation: sourceLocation)
+        if launchError == nil {
+            let deadline = Date().addingTimeInterval(timeout)
+            var pause: useconds_t = 500
+            while !poll() {
+                if Date() >= deadline {
+                    timedOut = true
+                    kill(pid, SIGKILL)
+                    while !poll() { usleep(1000) }
+                    Issue.record("timed out after \(timeout) s, killed: \(command.joined(separator: " "))",
+                                 sourceLocation: sourceLocation)
+                    break
+                }
+                usleep(pause)
+                pause = min(pause * 2, 10_000)
+            }
         }
+        let fm = FileManager.default
         let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
         var stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(atPath: outPath)
-        try? FileManager.default.removeItem(atPath: errPath)
-        var status: Int32 = -1
+        for path in [outPath, errPath] + (inPath.map { [$0] } ?? []) { try? fm.removeItem(atPath: path) }
         if let launchError {
             stderr += launchError
             Issue.record(Comment(rawValue: launchError), sourceLocation: sourceLocation)
-        } else if !process.isRunning {
-            status = process.terminationReason == .uncaughtSignal
-                ? 128 + process.terminationStatus : process.terminationStatus
         }
-        return Output(command: command, status: status, stdout: stdout, stderr: stderr, timedOut: timedOut)
+        return Output(command: command, status: exitStatus ?? -1, stdout: stdout, stderr: stderr, timedOut: timedOut)
     }
 }
 
