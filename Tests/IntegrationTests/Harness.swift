@@ -104,12 +104,6 @@ enum Harness {
         }
     }
 
-    /// Is there a process (or zombie) with this pid?
-    static func processExists(_ pid: Int) -> Bool {
-        guard pid > 0 else { return false }
-        return kill(pid_t(pid), 0) == 0 || errno == EPERM
-    }
-
     /// A live, non-zombie process with this pid?
     static func processAlive(_ pid: Int) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
@@ -176,7 +170,7 @@ final class Child: @unchecked Sendable {
         try? fm.createDirectory(atPath: ioDirectory, withIntermediateDirectories: true)
         if let stdin {
             inPath = ioDirectory + "/\(token).in"
-            fm.createFile(atPath: inPath!, contents: Data(stdin.utf8))
+            _ = fm.createFile(atPath: inPath!, contents: Data(stdin.utf8))
         }
 
         var argv = [executable] + arguments
