@@ -19,7 +19,8 @@ struct List: ParsableCommand {
             }
             switch format {
             case "json":
-                print("[" + reports.map { $0.json(indent: false) }.joined(separator: ",") + "]")
+                // runc (Go's encoding of a nil slice) prints null when there is nothing.
+                print(reports.isEmpty ? "null" : "[" + reports.map { $0.json(indent: false) }.joined(separator: ",") + "]")
             case "table":
                 printTable(reports)
             default:
