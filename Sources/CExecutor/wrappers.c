@@ -64,11 +64,9 @@ int petrel_flock(int fd, int operation) {
 }
 
 int petrel_send_fd(int socket_fd, int fd, const char *name) {
-    char payload[256];
-    size_t length = name && *name ? strlen(name) : 1;
-    if (length >= sizeof(payload)) length = sizeof(payload) - 1;
-    memcpy(payload, name && *name ? name : "x", length);
-    struct iovec iov = {.iov_base = payload, .iov_len = length};
+    // The payload is the fd's name, or a whole JSON document (seccomp listener).
+    const char *payload = name && *name ? name : "x";
+    struct iovec iov = {.iov_base = (void *)payload, .iov_len = strlen(payload)};
     union {
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;

@@ -131,3 +131,59 @@ struct Privileges {
         }
     }
 }
+
+/// SCMP_ACT_NOTIFY: the listener gets the notify fd and the container state.
+@Suite(Harness.enabled)
+struct SeccompNotify {
+    static let python = Harness.which("python3")
+
+    @Test("the listener receives the fd and the state; a closed listener fails the call with ENOSYS",
+          .enabled(if: python != nil, "needs python3 for the test listener"))
+    func listenerGetsTheFd() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        let socketPath = t.dir + "/listener.sock"
+        let received = t.dir + "/received.json"
+        let script = """
+            import socket, sys, os
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.bind(sys.argv[1]); s.listen(1)
+            open(sys.argv[1] + ".ready", "w").close()
+            c, _ = s.accept()
+            msg, fds, flags, addr = socket.recv_fds(c, 65536, 4)
+            open(sys.argv[2], "wb").write(msg + b"\\nFDS=%d" % len(fds))
+            for fd in fds: os.close(fd)
+            """
+        let listener = Child(try #require(Self.python), ["-c", script, socketPath, received], ioDirectory: t.dir + "/io")
+        #expect(Harness.eventually { FileManager.default.fileExists(atPath: socketPath + ".ready") })
+        try t.setConfig("root.readonly", false)
+        try t.setConfig("linux.seccomp", [
+            "defaultAction": "SCMP_ACT_ALLOW", "listenerPath": socketPath, "listenerMetadata": "hello",
+            "syscalls": [["names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"]],
+        ])
+        let result = try t.run(["sh", "-c", "mkdir /tmp/x 2>&1; echo done"])
+        _ = listener.wait(timeout: 5)
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.contains("Function not implemented"), "\(result.stdout)")
+        let text = try String(contentsOfFile: received, encoding: .utf8)
+        #expect(text.hasSuffix("FDS=1"), "\(text)")
+        let json = String(text.prefix { $0 != "\n" })
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        #expect(object?["fds"] as? [String] == ["seccompFd"])
+        #expect(object?["metadata"] as? String == "hello")
+        #expect((object?["state"] as? [String: Any])?["status"] as? String == "creating")
+        #expect(((object?["pid"] as? Int) ?? 0) > 0)
+    }
+
+    @Test("NOTIFY without listenerPath is refused", .enabled(if: !Harness.isRunc, "runc's wording differs"))
+    func notifyNeedsAListener() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.setConfig("linux.seccomp", ["defaultAction": "SCMP_ACT_ALLOW", "syscalls": [["names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"]]])
+        let id = t.newID()
+        let result = t.runtime(["create", "--bundle", t.bundle, id])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("listenerPath"))
+        #expect(!t.hasStateDir(id))
+    }
+}

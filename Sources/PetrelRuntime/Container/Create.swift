@@ -30,6 +30,9 @@ extension Runtime {
         options.execFifo = store.execFifo(request.id)
         let plan = try PlanBuilder.forHost(rootfs: bundle.rootfs)
             .build(bundle.spec, bundle: bundle.path, rootfs: bundle.rootfs, options: options)
+        if plan.seccomp?.usesNotify == true, (bundle.spec.linux?.seccomp?.listenerPath ?? "").isEmpty {
+            throw RuntimeError("linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY")
+        }
 
         let lock = try store.create(request.id)
         var consoleSocket: Int32 = -1
@@ -46,7 +49,12 @@ extension Runtime {
             initProcess = child
             try writeIdMappings(plan, pid: child.pid)
             try child.proceed()
-            try child.waitFor(PETREL_MSG_READY)
+            let listenerFd = try child.waitForReady()
+            if listenerFd >= 0 {
+                defer { close(listenerFd) }
+                try SeccompListener.send(
+                    listenerFd, spec: bundle.spec, id: request.id, pid: child.pid, bundle: bundle.path)
+            }
 
             guard let stat = ProcessStat.read(pid: child.pid) else {
                 throw RuntimeError("container init \(child.pid) exited during create")

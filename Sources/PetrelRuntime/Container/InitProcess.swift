@@ -39,6 +39,26 @@ final class InitProcess {
         }
     }
 
+    /// Waits for the next checkpoint, also accepting the seccomp listener fd the child
+    /// sends before READY when its filter uses SCMP_ACT_NOTIFY. Returns that fd (or -1).
+    func waitForReady() throws(RuntimeError) -> Int32 {
+        var listener: Int32 = -1
+        while true {
+            var error = petrel_error()
+            var received: Int32 = -1
+            let message = petrel_child_wait(&child, &received, &error)
+            if message == Int32(PETREL_MSG_SECCOMP_FD.rawValue), received >= 0, listener < 0 {
+                listener = received
+                continue
+            }
+            if received >= 0 { close(received) }
+            if message == Int32(PETREL_MSG_READY.rawValue) { return listener }
+            if listener >= 0 { close(listener) }
+            if message < 0 { throw Self.describe(error, fallback: "container init failed") }
+            throw RuntimeError("container init: unexpected message \(message) from init")
+        }
+    }
+
     /// Kills and reaps a half-made init.
     func abort() {
         guard !finished else { return }
