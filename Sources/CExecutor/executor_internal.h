@@ -58,6 +58,8 @@ int pe_no_new_privs(pe_child *child);
 /// Finds argv[0] in PATH; fills `resolved`. Returns 0 or -1 with child->error set.
 int pe_find_executable(pe_child *child, char *resolved, size_t size);
 int pe_load_seccomp(pe_child *child);
+/// AppArmor profile / SELinux label for the coming execve.
+int pe_lsm_labels(pe_child *child);
 _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd);
 
 #endif

@@ -305,3 +305,34 @@ int pe_load_seccomp(pe_child *child) {
     }
     return 0;
 }
+
+/// Writes `value` to a /proc/self/attr file (the LSM applies it at the next execve).
+static int write_attr(pe_child *child, const char *path, const char *fallback, const char *prefix, const char *value,
+                      const char *step) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 && fallback) fd = open(fallback, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return pe_fail(&child->error, errno, step, "open", path, value);
+    char buffer[512] = "";
+    pe_append(buffer, sizeof(buffer), prefix);
+    pe_append(buffer, sizeof(buffer), value);
+    ssize_t n;
+    do n = write(fd, buffer, pe_strlen(buffer)); while (n < 0 && errno == EINTR);
+    int err = errno;
+    close(fd);
+    if (n < 0) return pe_fail(&child->error, err, step, "write", path, value);
+    return 0;
+}
+
+int pe_lsm_labels(pe_child *child) {
+    const petrel_plan *plan = child->plan;
+    if (plan->apparmor_profile &&
+        write_attr(child, "/proc/self/attr/apparmor/exec", "/proc/self/attr/exec", "exec ", plan->apparmor_profile,
+                   "apparmor") != 0) {
+        return -1;
+    }
+    if (plan->selinux_label &&
+        write_attr(child, "/proc/self/attr/exec", NULL, "", plan->selinux_label, "selinux") != 0) {
+        return -1;
+    }
+    return 0;
+}

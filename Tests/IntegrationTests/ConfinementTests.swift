@@ -129,3 +129,45 @@ struct Confinement {
         #expect(lines == ["0", "0 100000 65536", "wrote"], "\(out)")
     }
 }
+
+/// AppArmor / SELinux labels: applied where the host has the LSM, refused where not.
+@Suite(Harness.enabled)
+struct SecurityLabels {
+    static let apparmor = ((try? String(contentsOfFile: "/sys/module/apparmor/parameters/enabled", encoding: .utf8)) ?? "").hasPrefix("Y")
+    static let selinux = FileManager.default.fileExists(atPath: "/sys/fs/selinux/enforce")
+
+    @Test("an AppArmor profile on a host without AppArmor is a clear error",
+          .enabled(if: !apparmor && !Harness.isRunc, "host has AppArmor / runc's wording differs"))
+    func apparmorMissing() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.setConfig("process.apparmorProfile", "petrel-test")
+        let id = t.newID()
+        let result = t.runtime(["create", "--bundle", t.bundle, id])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("apparmorProfile"))
+        #expect(!t.hasStateDir(id))
+    }
+
+    @Test("the AppArmor profile is applied at exec", .enabled(if: apparmor, "host has no AppArmor"))
+    func apparmorApplied() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.setConfig("process.apparmorProfile", "unconfined")
+        let out = try t.output(["cat", "/proc/self/attr/current"])
+        #expect(out.hasPrefix("unconfined"), "\(out)")
+    }
+
+    @Test("an SELinux label on a host without SELinux is a clear error",
+          .enabled(if: !selinux && !Harness.isRunc, "host has SELinux / runc ignores it"))
+    func selinuxMissing() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.setConfig("process.selinuxLabel", "system_u:system_r:container_t:s0")
+        let id = t.newID()
+        let result = t.runtime(["create", "--bundle", t.bundle, id])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("selinuxLabel"))
+        #expect(!t.hasStateDir(id))
+    }
+}

@@ -156,3 +156,39 @@ import Testing
         #expect(throws: RuntimeError("linux.devices[0].type: unknown device type \"z\" (expected c, b, u or p)")) { try build(json) }
     }
 }
+
+@Suite struct SecurityLabelPlanTests {
+    let json = """
+        {"ociVersion":"1.2.0","root":{"path":"/r"},
+         "process":{"args":["sh"],"cwd":"/","user":{"uid":0,"gid":0},"apparmorProfile":"p1","selinuxLabel":"l1"},
+         "mounts":[{"destination":"/tmp","type":"tmpfs","source":"tmpfs","options":["size=1m"]},
+                   {"destination":"/proc","type":"proc","source":"proc"}],
+         "linux":{"namespaces":[{"type":"mount"}],"mountLabel":"m1"}}
+        """
+
+    func builder(apparmor: Bool, selinux: Bool) -> PlanBuilder {
+        PlanBuilder(
+            cgroups: CgroupLayout(mode: .unified, v1: [], unifiedMountPoint: "/sys/fs/cgroup"),
+            isDirectory: { _ in true }, passwd: { nil },
+            securityModules: SecurityModules(apparmor: apparmor, selinux: selinux))
+    }
+
+    @Test func labelsAreCarriedWhenTheHostHasTheModules() throws {
+        let spec = try Spec.decode(from: Data(json.utf8))
+        let plan = try builder(apparmor: true, selinux: true).build(spec, bundle: "/b", rootfs: "/r", options: LaunchOptions())
+        #expect(plan.apparmorProfile == "p1")
+        #expect(plan.selinuxLabel == "l1")
+        #expect(plan.mounts[0].data == "size=1m,context=\"m1\"")
+        #expect(plan.mounts[1].data == nil)
+    }
+
+    @Test func labelsAreRefusedWithoutTheModules() throws {
+        let spec = try Spec.decode(from: Data(json.utf8))
+        #expect(throws: RuntimeError.self) {
+            try builder(apparmor: false, selinux: true).build(spec, bundle: "/b", rootfs: "/r", options: LaunchOptions())
+        }
+        #expect(throws: RuntimeError.self) {
+            try builder(apparmor: true, selinux: false).build(spec, bundle: "/b", rootfs: "/r", options: LaunchOptions())
+        }
+    }
+}

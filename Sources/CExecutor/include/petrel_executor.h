@@ -152,6 +152,10 @@ typedef struct {
     // PETREL_MSG_MOUNTS_DONE after mounts/devices, before pivot_root, and waits for another
     // PETREL_MSG_CONTINUE (createRuntime/prestart hooks run in between).
     int pause_before_pivot;
+
+    // --- LSM labels (checked against the host by the planner) ---
+    const char *apparmor_profile;    // NULL: none; else written as "exec PROFILE" before exec
+    const char *selinux_label;       // NULL: none; else the exec label (/proc/self/attr/exec)
 } petrel_plan;
 
 // ---------------------------------------------------------------------------------------

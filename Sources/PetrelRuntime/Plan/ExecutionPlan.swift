@@ -86,6 +86,8 @@ public struct ExecutionPlan: Sendable, Equatable {
     public var oomScoreAdj: Int32?
     public var sysctls: [Sysctl] = []
     public var seccomp: CompiledSeccomp?
+    public var apparmorProfile: String?
+    public var selinuxLabel: String?
 
     public var preserveFds: Int32 = 0
     public var execFifo: String?

@@ -17,18 +17,23 @@ public struct PlanBuilder {
     public var isDirectory: (String) -> Bool
     /// The container's /etc/passwd text, for HOME (nil when the rootfs has none).
     public var passwd: () -> String?
+    /// The host's LSMs (labels for absent ones are refused).
+    public var securityModules = SecurityModules(apparmor: false, selinux: false)
 
-    public init(cgroups: CgroupLayout, isDirectory: @escaping (String) -> Bool, passwd: @escaping () -> String?) {
+    public init(cgroups: CgroupLayout, isDirectory: @escaping (String) -> Bool, passwd: @escaping () -> String?,
+                securityModules: SecurityModules = SecurityModules(apparmor: false, selinux: false)) {
         self.cgroups = cgroups
         self.isDirectory = isDirectory
         self.passwd = passwd
+        self.securityModules = securityModules
     }
 
     public static func forHost(rootfs: String) -> PlanBuilder {
         PlanBuilder(
             cgroups: CgroupLayout.detect(),
             isDirectory: { FileSystem.isDirectory($0) },
-            passwd: { try? FileSystem.readText(rootfs + "/etc/passwd") }
+            passwd: { try? FileSystem.readText(rootfs + "/etc/passwd") },
+            securityModules: SecurityModules.detect()
         )
     }
 
@@ -71,6 +76,29 @@ public struct PlanBuilder {
 
         if let process = spec.process { try planProcess(process, into: &plan) }
         if let seccomp = linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(seccomp) }
+        if let profile = spec.process?.apparmorProfile, !profile.isEmpty {
+            guard securityModules.apparmor else {
+                throw RuntimeError("process.apparmorProfile: AppArmor is not enabled on this host (profile \(JSONText.quote(profile)))")
+            }
+            plan.apparmorProfile = profile
+        }
+        if let label = spec.process?.selinuxLabel, !label.isEmpty {
+            guard securityModules.selinux else {
+                throw RuntimeError("process.selinuxLabel: SELinux is not enabled on this host (label \(JSONText.quote(label)))")
+            }
+            plan.selinuxLabel = label
+        }
+        if let label = linux?.mountLabel, !label.isEmpty {
+            guard securityModules.selinux else {
+                throw RuntimeError("linux.mountLabel: SELinux is not enabled on this host (label \(JSONText.quote(label)))")
+            }
+            // The label of every filesystem the runtime mounts (binds keep their own).
+            for index in plan.mounts.indices where plan.mounts[index].kind == .filesystem
+                && !["proc", "sysfs", "cgroup", "cgroup2", "mqueue"].contains(plan.mounts[index].type ?? "") {
+                let context = "context=\"\(label)\""
+                plan.mounts[index].data = plan.mounts[index].data.map { $0 + "," + context } ?? context
+            }
+        }
         plan.preserveFds = options.preserveFds
         plan.execFifo = options.execFifo
         plan.pauseBeforePivot = options.pauseBeforePivot
