@@ -155,14 +155,15 @@ struct SeccompNotify {
             for fd in fds: os.close(fd)
             """
         let listener = Child(try #require(Self.python), ["-c", script, socketPath, received], ioDirectory: t.dir + "/io")
-        #expect(Harness.eventually { FileManager.default.fileExists(atPath: socketPath + ".ready") })
+        // python starts slowly under emulation (the cgroup v2 guest).
+        #expect(Harness.eventually(timeout: 90) { FileManager.default.fileExists(atPath: socketPath + ".ready") })
         try t.setConfig("root.readonly", false)
         try t.setConfig("linux.seccomp", [
             "defaultAction": "SCMP_ACT_ALLOW", "listenerPath": socketPath, "listenerMetadata": "hello",
             "syscalls": [["names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"]],
         ])
         let result = try t.run(["sh", "-c", "mkdir /tmp/x 2>&1; echo done"])
-        _ = listener.wait(timeout: 5)
+        _ = listener.wait(timeout: 60)
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.contains("Function not implemented"), "\(result.stdout)")
         let text = try String(contentsOfFile: received, encoding: .utf8)
