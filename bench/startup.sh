@@ -13,7 +13,7 @@ petrel=$PWD/.build/release/petrel
 work=$(mktemp -d /tmp/petrel-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-scripts/make-bundle "$work/bundle" true >/dev/null
+scripts/make-bundle "$work/bundle" -- true >/dev/null
 # crun 1.8.1 refuses hybrid hosts; hide the v2 mount in a private mount namespace (see
 # ../shared/engines/05-wrappers.sh). The wrapper's own cost is measured alone as well.
 crun=/usr/bin/crun

@@ -37,7 +37,7 @@ struct ContainerOptions: ParsableArguments {
 }
 
 struct Create: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create a container (its process waits for start).")
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a container (its process waits for start).")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var options: ContainerOptions

@@ -2,7 +2,7 @@ import ArgumentParser
 import PetrelRuntime
 
 struct Delete: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Delete a stopped container (--force kills it first).")
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a stopped container (--force kills it first).")
 
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.short, .long], help: "Kill the container if it is not stopped.")

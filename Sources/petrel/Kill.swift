@@ -2,7 +2,7 @@ import ArgumentParser
 import PetrelRuntime
 
 struct Kill: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Send a signal (default SIGTERM) to a container.")
+    static let configuration = CommandConfiguration(commandName: "kill", abstract: "Send a signal (default SIGTERM) to a container.")
 
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.short, .long], help: "Signal every process of the container.")

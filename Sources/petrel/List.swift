@@ -2,7 +2,7 @@ import ArgumentParser
 import PetrelRuntime
 
 struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List containers.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List containers.")
 
     @OptionGroup var global: GlobalOptions
     @Option(name: [.customShort("f"), .long], help: "table or json.")

@@ -1,5 +1,8 @@
 import ArgumentParser
 import PetrelRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct Petrel: ParsableCommand {
@@ -17,6 +20,23 @@ struct Petrel: ParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
+
+    /// runc exits 1 on usage errors too (ArgumentParser would use 64).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                let message = fullMessage(for: error)
+                let line = Array((message + "\n").utf8)
+                _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+                Glibc.exit(1)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// runc's global flags. They may stand before or after the verb.

@@ -2,7 +2,7 @@ import ArgumentParser
 import PetrelRuntime
 
 struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create and start a container; in the foreground, wait and exit with its code.")
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Create and start a container; in the foreground, wait and exit with its code.")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var options: ContainerOptions

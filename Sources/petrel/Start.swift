@@ -2,7 +2,7 @@ import ArgumentParser
 import PetrelRuntime
 
 struct Start: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Start the process of a created container.")
+    static let configuration = CommandConfiguration(commandName: "start", abstract: "Start the process of a created container.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The container id.") var id: String

@@ -2,7 +2,7 @@ import ArgumentParser
 import PetrelRuntime
 
 struct State: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the state of a container as JSON.")
+    static let configuration = CommandConfiguration(commandName: "state", abstract: "Print the state of a container as JSON.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The container id.") var id: String

@@ -99,7 +99,7 @@ import Testing
                "capabilities":{"bounding":["CAP_KILL","CAP_CHOWN"],"effective":["CAP_KILL"],"permitted":["kill"],"ambient":[]},
                "rlimits":[{"type":"RLIMIT_NOFILE","hard":1024,"soft":512}],
                "noNewPrivileges":true,"oomScoreAdj":100},
-             "linux":{"namespaces":[{"type":"mount"}],"sysctl":{"net.ipv4.ip_forward":"1"},
+             "linux":{"namespaces":[{"type":"mount"},{"type":"network"}],"sysctl":{"net.ipv4.ip_forward":"1"},
                "maskedPaths":["/proc/kcore"],"readonlyPaths":["/proc/sys"],
                "devices":[{"path":"/dev/fuse","type":"c","major":10,"minor":229,"fileMode":438,"uid":0,"gid":0},
                           {"path":"/dev/null","type":"c","major":1,"minor":3,"fileMode":384}]}}

@@ -1,3 +1,4 @@
+import OCI
 import Testing
 @testable import PetrelRuntime
 
@@ -91,5 +92,27 @@ import Testing
         #expect(stamp.count >= 20)
         #expect(stamp.dropFirst(4).first == "-")
         #expect(Clock.rfc3339(nanoseconds: false).count == 20)
+    }
+}
+
+@Suite struct SysctlTests {
+    let all = LinuxNamespaceType.allCases.map { LinuxNamespace(type: $0) }
+
+    @Test func namespacedKeysAreAccepted() throws {
+        for key in ["net.ipv4.ip_forward", "kernel.shmmax", "fs.mqueue.msg_max", "kernel.domainname"] {
+            try Sysctls.validate(key, namespaces: all)
+        }
+    }
+
+    @Test func hostWideKeysAreRefused() {
+        #expect(throws: RuntimeError.self) { try Sysctls.validate("kernel.pid_max", namespaces: all) }
+        #expect(throws: RuntimeError.self) { try Sysctls.validate("vm.swappiness", namespaces: all) }
+    }
+
+    @Test func aKeyNeedsItsNamespace() {
+        let noNet = all.filter { $0.type != .network }
+        #expect(throws: RuntimeError("linux.sysctl[\"net.ipv4.ip_forward\"]: needs a network namespace")) {
+            try Sysctls.validate("net.ipv4.ip_forward", namespaces: noNet)
+        }
     }
 }

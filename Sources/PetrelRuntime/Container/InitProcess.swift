@@ -57,17 +57,22 @@ final class InitProcess {
         var error = error
         let step = withUnsafeBytes(of: &error.step) { cString($0) }
         let syscall = withUnsafeBytes(of: &error.syscall) { cString($0) }
-        let path = withUnsafeBytes(of: &error.path) { cString($0) }
+        var path = withUnsafeBytes(of: &error.path) { cString($0) }
         let detail = withUnsafeBytes(of: &error.detail) { cString($0) }
         if step == "exec" && !detail.isEmpty {
             // runc's wording, which engines and users grep for.
             return RuntimeError("exec: \(JSONText.quote(path)): \(detail)")
         }
+
+        if step == "rlimit", let number = Int32(path),
+           let name = Rlimits.resources.first(where: { $0.value == number })?.key {
+            path = name
+        }
+        // "container init: mount /mnt (bind /nonexistent): mount: No such file or directory"
         var message = step.isEmpty ? fallback : "container init: \(step)"
-        if !detail.isEmpty { message += ": \(detail)" }
-        return RuntimeError(
-            message, syscall: syscall.isEmpty ? nil : syscall, path: path.isEmpty ? nil : path,
-            errno: error.err == 0 ? nil : error.err)
+        if !path.isEmpty { message += " \(path)" }
+        if !detail.isEmpty { message += step.isEmpty ? ": \(detail)" : " (\(detail))" }
+        return RuntimeError(message, syscall: syscall.isEmpty ? nil : syscall, errno: error.err == 0 ? nil : error.err)
     }
 
     private static func cString(_ raw: UnsafeRawBufferPointer) -> String {

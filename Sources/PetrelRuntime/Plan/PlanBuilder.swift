@@ -60,6 +60,9 @@ public struct PlanBuilder {
         plan.devices = try planDevices(linux?.devices ?? [], defaults: !devBound, userNamespace: userNamespace)
         plan.maskedPaths = linux?.maskedPaths ?? []
         plan.readonlyPaths = linux?.readonlyPaths ?? []
+        for key in (linux?.sysctl ?? [:]).keys.sorted() {
+            try Sysctls.validate(key, namespaces: namespaces)
+        }
         plan.sysctls = (linux?.sysctl ?? [:]).sorted { $0.key < $1.key }.map {
             ExecutionPlan.Sysctl(path: $0.key.replacingDots(), value: $0.value)
         }

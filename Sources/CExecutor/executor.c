@@ -1,1 +1,0 @@
-#include "petrel_executor.h"

@@ -1,0 +1,63 @@
+// Internal pieces of the executor. Everything reachable from the child after clone3 uses
+// raw syscalls and stack buffers only: no malloc, no stdio, no locks.
+#ifndef PETREL_EXECUTOR_INTERNAL_H
+#define PETREL_EXECUTOR_INTERNAL_H
+
+#include "petrel_executor.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PE_PATH_MAX 4096
+
+/// State of the child while it sets the container up.
+typedef struct {
+    const petrel_plan *plan;
+    int sync_fd;
+    int root_fd;          // O_PATH of the rootfs bind mount (before pivot)
+    int fifo_fd;          // O_PATH of the exec fifo, -1 if none
+    int cap_last;         // /proc/sys/kernel/cap_last_cap, read before pivot
+    petrel_error error;
+} pe_child;
+
+// --- util.c ---
+size_t pe_strlcpy(char *dst, const char *src, size_t size);
+size_t pe_strlen(const char *s);
+bool pe_streq(const char *a, const char *b);
+/// Appends `src` to the NUL-terminated `dst` (bounded). Returns false on truncation.
+bool pe_append(char *dst, size_t size, const char *src);
+/// Decimal formatting without stdio.
+void pe_format_int(char *dst, size_t size, long long value);
+/// Fills an error; returns -1 so callers can `return pe_fail(...)`.
+int pe_fail(petrel_error *error, int err, const char *step, const char *syscall, const char *path, const char *detail);
+/// Writes all of buf to fd (retrying EINTR / short writes).
+int pe_write_all(int fd, const void *buf, size_t len);
+
+// --- rootfs.c (child) ---
+int pe_prepare_root(pe_child *child);
+int pe_mounts(pe_child *child);
+int pe_devices(pe_child *child);
+int pe_dev_symlinks(pe_child *child);
+int pe_switch_root(pe_child *child);
+int pe_masked_and_readonly_paths(pe_child *child);
+int pe_root_readonly(pe_child *child);
+/// Opens `path` (absolute inside the container) below root_fd without ever leaving the
+/// rootfs, creating missing directories, and the last component as a file when
+/// `last_is_file`. Returns an O_PATH fd or -1 with child->error set.
+int pe_open_in_root(pe_child *child, const char *path, bool create, bool last_is_file, const char *step);
+
+// --- process.c (child) ---
+int pe_sysctls(pe_child *child);
+int pe_console(pe_child *child);
+int pe_make_cwd(pe_child *child);
+/// chdir to process.cwd; with report == false a failure is silent (retried later).
+int pe_cwd(pe_child *child, bool report);
+int pe_rlimits(pe_child *child);
+int pe_identity(pe_child *child);
+int pe_no_new_privs(pe_child *child);
+/// Finds argv[0] in PATH; fills `resolved`. Returns 0 or -1 with child->error set.
+int pe_find_executable(pe_child *child, char *resolved, size_t size);
+int pe_load_seccomp(pe_child *child);
+_Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd);
+
+#endif

@@ -1,0 +1,410 @@
+// The container's filesystem: propagation, the rootfs bind, spec mounts, devices, the
+// root switch, masked and read-only paths. Runs in the child: stack buffers only.
+#include "executor_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+static long pe_openat2(int dirfd, const char *path, int flags, unsigned long long resolve) {
+    struct open_how how = {.flags = (unsigned long long)flags, .mode = 0, .resolve = resolve};
+    return syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+/// "/proc/self/fd/N" for mounting onto an fd resolved safely inside the rootfs.
+static void fd_path(char *buf, size_t size, int fd) {
+    char number[16];
+    pe_strlcpy(buf, "/proc/self/fd/", size);
+    pe_format_int(number, sizeof(number), fd);
+    pe_append(buf, size, number);
+}
+
+/// The mount flags that a read-only remount must keep (the kernel refuses to clear
+/// locked flags in a user namespace).
+static unsigned long locked_flags(const char *path) {
+    struct statvfs info;
+    unsigned long flags = 0;
+    if (statvfs(path, &info) != 0) return 0;
+    if (info.f_flag & ST_NOSUID) flags |= MS_NOSUID;
+    if (info.f_flag & ST_NODEV) flags |= MS_NODEV;
+    if (info.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+    if (info.f_flag & ST_NOATIME) flags |= MS_NOATIME;
+    if (info.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
+    if (info.f_flag & ST_RELATIME) flags |= MS_RELATIME;
+    return flags;
+}
+
+int pe_open_in_root(pe_child *child, const char *path, bool create, bool last_is_file, const char *step) {
+    const unsigned long long resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    // The path relative to the root, without leading slashes.
+    while (*path == '/') path++;
+    if (*path == 0) {
+        long fd = pe_openat2(child->root_fd, ".", O_PATH | O_CLOEXEC, resolve);
+        if (fd < 0) return pe_fail(&child->error, errno, step, "openat2", "/", NULL);
+        return (int)fd;
+    }
+    long fd = pe_openat2(child->root_fd, path, O_PATH | O_CLOEXEC, resolve);
+    if (fd >= 0 || errno != ENOENT || !create) {
+        if (fd < 0) return pe_fail(&child->error, errno, step, "openat2", path, NULL);
+        return (int)fd;
+    }
+    // Walk the components, creating what is missing. Each step resolves inside the root,
+    // so a symlink in the rootfs can never lead the creation out to the host.
+    char prefix[PE_PATH_MAX];
+    size_t length = pe_strlen(path);
+    if (length >= sizeof(prefix)) return pe_fail(&child->error, ENAMETOOLONG, step, "openat2", path, NULL);
+    size_t start = 0;
+    while (start < length) {
+        size_t end = start;
+        while (end < length && path[end] != '/') end++;
+        if (end == start) { start++; continue; }
+        bool last = true;
+        for (size_t i = end; i < length; i++) if (path[i] != '/') { last = false; break; }
+        for (size_t i = 0; i < end; i++) prefix[i] = path[i];
+        prefix[end] = 0;
+        long existing = pe_openat2(child->root_fd, prefix, O_PATH | O_CLOEXEC, resolve);
+        if (existing >= 0) {
+            close((int)existing);
+        } else if (errno != ENOENT) {
+            return pe_fail(&child->error, errno, step, "openat2", prefix, NULL);
+        } else {
+            long parent;
+            if (start == 0) {
+                parent = pe_openat2(child->root_fd, ".", O_PATH | O_CLOEXEC, resolve);
+            } else {
+                prefix[start - 1] = 0;
+                parent = pe_openat2(child->root_fd, prefix, O_PATH | O_CLOEXEC, resolve);
+                prefix[start - 1] = '/';
+            }
+            if (parent < 0) return pe_fail(&child->error, errno, step, "openat2", prefix, NULL);
+            const char *name = prefix + start;
+            int rc;
+            if (last && last_is_file) {
+                rc = openat((int)parent, name, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+                if (rc >= 0) { close(rc); rc = 0; }
+            } else {
+                rc = mkdirat((int)parent, name, 0755);
+            }
+            int saved = errno;
+            close((int)parent);
+            if (rc < 0 && saved != EEXIST) {
+                return pe_fail(&child->error, saved, step, last && last_is_file ? "openat" : "mkdirat", prefix, NULL);
+            }
+        }
+        start = end + 1;
+    }
+    fd = pe_openat2(child->root_fd, path, O_PATH | O_CLOEXEC, resolve);
+    if (fd < 0) return pe_fail(&child->error, errno, step, "openat2", path, NULL);
+    return (int)fd;
+}
+
+int pe_prepare_root(pe_child *child) {
+    const petrel_plan *plan = child->plan;
+    unsigned long propagation = plan->root_propagation ? plan->root_propagation : (MS_SLAVE | MS_REC);
+    // pivot_root refuses shared mounts: keep "/" a slave until after the switch, where
+    // pe_switch_root applies a shared propagation.
+    if (propagation & MS_SHARED) propagation = MS_SLAVE | MS_REC;
+    if (mount(NULL, "/", NULL, propagation, NULL) != 0) {
+        return pe_fail(&child->error, errno, "rootfs", "mount", "/ (propagation)", NULL);
+    }
+    if (mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL) != 0) {
+        return pe_fail(&child->error, errno, "rootfs", "mount", plan->rootfs, "bind the rootfs onto itself");
+    }
+    int fd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return pe_fail(&child->error, errno, "rootfs", "open", plan->rootfs, NULL);
+    child->root_fd = fd;
+    return 0;
+}
+
+/// Mounts onto the fd's path, reporting the container path on failure.
+static int mount_on(pe_child *child, int target_fd, const char *display, const char *source, const char *fstype,
+                    unsigned long flags, const char *data) {
+    char target[32];
+    fd_path(target, sizeof(target), target_fd);
+    if (mount(source, target, fstype, flags, data) != 0) {
+        return pe_fail(&child->error, errno, "mount", "mount", display, fstype);
+    }
+    return 0;
+}
+
+/// Re-resolves `path` (now covered by a new mount) and applies a remount or propagation.
+static int adjust_mount(pe_child *child, const char *path, unsigned long flags) {
+    int fd = pe_open_in_root(child, path, false, false, "mount");
+    if (fd < 0) return -1;
+    char target[32];
+    fd_path(target, sizeof(target), fd);
+    int rc = 0;
+    if (flags & MS_REMOUNT) flags |= locked_flags(target);
+    if (mount(NULL, target, NULL, flags, NULL) != 0) {
+        rc = pe_fail(&child->error, errno, "mount", "mount", path, (flags & MS_REMOUNT) ? "remount" : "propagation");
+    }
+    close(fd);
+    return rc;
+}
+
+static int mount_cgroup_v1(pe_child *child, const petrel_mount *m, int target_fd) {
+    unsigned long flags = m->flags;
+    if (mount_on(child, target_fd, m->destination, "tmpfs", "tmpfs", flags & ~MS_RDONLY, "mode=755") != 0) return -1;
+    int dir = pe_open_in_root(child, m->destination, false, false, "mount");
+    if (dir < 0) return -1;
+    int rc = 0;
+    for (const char *const *sub = m->cgroup_v1_subsystems; sub && *sub && rc == 0; sub++) {
+        // "name=systemd" is mounted at "systemd" with the none,name= options.
+        const char *name = *sub;
+        char data[256];
+        bool named = name[0] == 'n' && name[1] == 'a' && name[2] == 'm' && name[3] == 'e' && name[4] == '=';
+        if (named) {
+            pe_strlcpy(data, "none,", sizeof(data));
+            pe_append(data, sizeof(data), name);
+            name += 5;
+        } else {
+            pe_strlcpy(data, name, sizeof(data));
+        }
+        char display[PE_PATH_MAX];
+        pe_strlcpy(display, m->destination, sizeof(display));
+        pe_append(display, sizeof(display), "/");
+        pe_append(display, sizeof(display), name);
+        if (mkdirat(dir, name, 0755) != 0 && errno != EEXIST) {
+            rc = pe_fail(&child->error, errno, "mount", "mkdirat", display, NULL);
+            break;
+        }
+        int sub_fd = pe_open_in_root(child, display, false, false, "mount");
+        if (sub_fd < 0) { rc = -1; break; }
+        rc = mount_on(child, sub_fd, display, "cgroup", "cgroup", flags, data);
+        if (rc != 0 && child->error.err == EPERM) {
+            // A user namespace may not mount a v1 hierarchy: bind the host's, as runc does.
+            char host[PE_PATH_MAX] = "/sys/fs/cgroup/";
+            pe_append(host, sizeof(host), name);
+            rc = mount_on(child, sub_fd, display, host, NULL, MS_BIND | MS_REC, NULL);
+            if (rc == 0 && (flags & MS_RDONLY)) rc = adjust_mount(child, display, MS_BIND | MS_REMOUNT | flags);
+        }
+        close(sub_fd);
+        // Co-mounted controllers ("cpu,cpuacct") are also reachable by each name.
+        if (rc == 0 && !named) {
+            char part[64];
+            size_t n = 0;
+            bool comounted = false;
+            for (const char *c = name; *c; c++) if (*c == ',') comounted = true;
+            for (const char *c = name; comounted; c++) {
+                if (*c == ',' || *c == 0) {
+                    part[n] = 0;
+                    if (n > 0 && symlinkat(name, dir, part) != 0 && errno != EEXIST) {
+                        rc = pe_fail(&child->error, errno, "mount", "symlinkat", part, NULL);
+                        break;
+                    }
+                    n = 0;
+                    if (*c == 0) break;
+                } else if (n + 1 < sizeof(part)) {
+                    part[n++] = *c;
+                }
+            }
+        }
+    }
+    close(dir);
+    if (rc == 0 && (flags & MS_RDONLY)) rc = adjust_mount(child, m->destination, MS_BIND | MS_REMOUNT | MS_RDONLY | flags);
+    return rc;
+}
+
+static int one_mount(pe_child *child, const petrel_mount *m) {
+    bool bind = m->kind == PETREL_MOUNT_BIND;
+    int target = pe_open_in_root(child, m->destination, true, bind && m->target_is_file, "mount");
+    if (target < 0) return -1;
+    int rc;
+    switch (m->kind) {
+    case PETREL_MOUNT_BIND:
+        rc = mount_on(child, target, m->destination, m->source, NULL, MS_BIND | (m->recursive ? MS_REC : 0), NULL);
+        if (rc != 0) {
+            pe_strlcpy(child->error.detail, "bind ", sizeof(child->error.detail));
+            pe_append(child->error.detail, sizeof(child->error.detail), m->source);
+        }
+        if (rc == 0 && m->flags != 0) rc = adjust_mount(child, m->destination, MS_BIND | MS_REMOUNT | m->flags);
+        break;
+    case PETREL_MOUNT_CGROUP_V1:
+        rc = mount_cgroup_v1(child, m, target);
+        break;
+    default:
+        rc = mount_on(child, target, m->destination, m->source, m->fstype, m->flags, m->data);
+        if (rc != 0 && child->error.err == EPERM && pe_streq(m->fstype, "sysfs")) {
+            // In a user namespace without its own network namespace sysfs cannot be
+            // mounted; runc binds the host's /sys instead.
+            rc = mount_on(child, target, m->destination, "/sys", NULL, MS_BIND | MS_REC, NULL);
+            if (rc == 0) rc = adjust_mount(child, m->destination, MS_BIND | MS_REMOUNT | MS_RDONLY | m->flags);
+        }
+        break;
+    }
+    close(target);
+    if (rc == 0 && m->propagation != 0) rc = adjust_mount(child, m->destination, m->propagation);
+    return rc;
+}
+
+int pe_mounts(pe_child *child) {
+    for (size_t i = 0; i < child->plan->mount_count; i++) {
+        if (one_mount(child, &child->plan->mounts[i]) != 0) return -1;
+    }
+    return 0;
+}
+
+/// Splits "/dev/a/b" into an O_PATH fd of "/dev/a" (created) and the name "b".
+static int open_parent(pe_child *child, const char *path, const char **name, const char *step) {
+    char parent[PE_PATH_MAX];
+    size_t length = pe_strlcpy(parent, path, sizeof(parent));
+    while (length > 1 && parent[length - 1] == '/') parent[--length] = 0;
+    size_t slash = length;
+    while (slash > 0 && parent[slash - 1] != '/') slash--;
+    *name = path + slash;
+    parent[slash] = 0;
+    return pe_open_in_root(child, parent, true, false, step);
+}
+
+int pe_devices(pe_child *child) {
+    const petrel_plan *plan = child->plan;
+    for (size_t i = 0; i < plan->device_count; i++) {
+        const petrel_device *device = &plan->devices[i];
+        if (device->bind_from_host) {
+            int target = pe_open_in_root(child, device->path, true, true, "device");
+            if (target < 0) return -1;
+            int rc = mount_on(child, target, device->path, device->path, NULL, MS_BIND, NULL);
+            close(target);
+            if (rc != 0) { pe_strlcpy(child->error.step, "device", sizeof(child->error.step)); return -1; }
+            continue;
+        }
+        const char *name;
+        int parent = open_parent(child, device->path, &name, "device");
+        if (parent < 0) return -1;
+        // O_PATH fds cannot be used by mknodat on every kernel: reopen the dir for real.
+        char dir_path[32];
+        fd_path(dir_path, sizeof(dir_path), parent);
+        int dir = open(dir_path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        close(parent);
+        if (dir < 0) return pe_fail(&child->error, errno, "device", "open", device->path, NULL);
+        int rc = 0;
+        if (unlinkat(dir, name, 0) != 0 && errno != ENOENT) {
+            rc = pe_fail(&child->error, errno, "device", "unlinkat", device->path, NULL);
+        } else if (mknodat(dir, name, device->mode, (dev_t)device->rdev) != 0) {
+            rc = pe_fail(&child->error, errno, "device", "mknodat", device->path, NULL);
+        } else if (fchownat(dir, name, device->uid, device->gid, AT_SYMLINK_NOFOLLOW) != 0) {
+            rc = pe_fail(&child->error, errno, "device", "fchownat", device->path, NULL);
+        } else if (fchmodat(dir, name, device->mode & 07777, 0) != 0) {
+            rc = pe_fail(&child->error, errno, "device", "fchmodat", device->path, NULL);
+        }
+        close(dir);
+        if (rc != 0) return -1;
+    }
+    return 0;
+}
+
+int pe_dev_symlinks(pe_child *child) {
+    static const char *const links[][2] = {
+        {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
+        {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+    };
+    int parent = pe_open_in_root(child, "/dev", true, false, "dev symlinks");
+    if (parent < 0) return -1;
+    char dir_path[32];
+    fd_path(dir_path, sizeof(dir_path), parent);
+    int dev = open(dir_path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    close(parent);
+    if (dev < 0) return pe_fail(&child->error, errno, "dev symlinks", "open", "/dev", NULL);
+    int rc = 0;
+    for (size_t i = 0; i < sizeof(links) / sizeof(links[0]) && rc == 0; i++) {
+        if (symlinkat(links[i][0], dev, links[i][1]) != 0 && errno != EEXIST) {
+            rc = pe_fail(&child->error, errno, "dev symlinks", "symlinkat", links[i][1], NULL);
+        }
+    }
+    if (rc == 0 && access("/proc/kcore", F_OK) == 0) {
+        if (symlinkat("/proc/kcore", dev, "core") != 0 && errno != EEXIST) {
+            rc = pe_fail(&child->error, errno, "dev symlinks", "symlinkat", "/dev/core", NULL);
+        }
+    }
+    // /dev/ptmx must be the container's devpts multiplexer, not the host's.
+    struct stat pts;
+    if (rc == 0 && fstatat(dev, "pts/ptmx", &pts, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (unlinkat(dev, "ptmx", 0) != 0 && errno != ENOENT) {
+            rc = pe_fail(&child->error, errno, "dev symlinks", "unlinkat", "/dev/ptmx", NULL);
+        } else if (symlinkat("pts/ptmx", dev, "ptmx") != 0) {
+            rc = pe_fail(&child->error, errno, "dev symlinks", "symlinkat", "/dev/ptmx", NULL);
+        }
+    }
+    close(dev);
+    return rc;
+}
+
+int pe_switch_root(pe_child *child) {
+    const petrel_plan *plan = child->plan;
+    if (fchdir(child->root_fd) != 0) return pe_fail(&child->error, errno, "pivot_root", "fchdir", plan->rootfs, NULL);
+    if (plan->no_pivot) {
+        if (mount(plan->rootfs, "/", NULL, MS_MOVE, NULL) != 0) {
+            return pe_fail(&child->error, errno, "pivot_root", "mount", plan->rootfs, "MS_MOVE to /");
+        }
+        if (chroot(".") != 0) return pe_fail(&child->error, errno, "pivot_root", "chroot", plan->rootfs, NULL);
+    } else {
+        // runc's trick: stack the old root under the new one, then detach it.
+        int old_root = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (old_root < 0) return pe_fail(&child->error, errno, "pivot_root", "open", "/", NULL);
+        if (syscall(SYS_pivot_root, ".", ".") != 0) {
+            int err = errno;
+            close(old_root);
+            return pe_fail(&child->error, err, "pivot_root", "pivot_root", plan->rootfs, NULL);
+        }
+        int rc = 0;
+        if (fchdir(old_root) != 0) {
+            rc = pe_fail(&child->error, errno, "pivot_root", "fchdir", "old root", NULL);
+        } else if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) != 0) {
+            rc = pe_fail(&child->error, errno, "pivot_root", "mount", "old root", "make it a slave");
+        } else if (umount2(".", MNT_DETACH) != 0) {
+            rc = pe_fail(&child->error, errno, "pivot_root", "umount2", "old root", NULL);
+        }
+        close(old_root);
+        if (rc != 0) return rc;
+    }
+    if (chdir("/") != 0) return pe_fail(&child->error, errno, "pivot_root", "chdir", "/", NULL);
+    close(child->root_fd);
+    child->root_fd = -1;
+    if (plan->root_propagation & MS_SHARED) {
+        if (mount(NULL, "/", NULL, plan->root_propagation, NULL) != 0) {
+            return pe_fail(&child->error, errno, "rootfs", "mount", "/", "rootfsPropagation");
+        }
+    }
+    return 0;
+}
+
+int pe_masked_and_readonly_paths(pe_child *child) {
+    const petrel_plan *plan = child->plan;
+    for (size_t i = 0; i < plan->readonly_path_count; i++) {
+        const char *path = plan->readonly_paths[i];
+        if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0) {
+            if (errno == ENOENT) continue;
+            return pe_fail(&child->error, errno, "readonly path", "mount", path, NULL);
+        }
+        unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(path);
+        if (mount(NULL, path, NULL, flags, NULL) != 0) {
+            return pe_fail(&child->error, errno, "readonly path", "mount", path, "remount read-only");
+        }
+    }
+    for (size_t i = 0; i < plan->masked_path_count; i++) {
+        const char *path = plan->masked_paths[i];
+        struct stat info;
+        if (stat(path, &info) != 0) {
+            if (errno == ENOENT) continue;
+            return pe_fail(&child->error, errno, "masked path", "stat", path, NULL);
+        }
+        int rc = S_ISDIR(info.st_mode) ? mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL)
+                                       : mount("/dev/null", path, NULL, MS_BIND, NULL);
+        if (rc != 0) return pe_fail(&child->error, errno, "masked path", "mount", path, NULL);
+    }
+    return 0;
+}
+
+int pe_root_readonly(pe_child *child) {
+    if (!child->plan->root_readonly) return 0;
+    unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
+    if (mount(NULL, "/", NULL, flags, NULL) == 0) return 0;
+    if (mount(NULL, "/", NULL, flags | locked_flags("/"), NULL) == 0) return 0;
+    return pe_fail(&child->error, errno, "readonly root", "mount", "/", "remount read-only");
+}

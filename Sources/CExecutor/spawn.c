@@ -1,0 +1,214 @@
+// The parent's side: clone3 the init, talk to it over the socketpair, kill or release it.
+#include "executor_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/// The parent's own pid or time namespace, saved so it can come back after entering the
+/// container's for the clone (pid_for_children / time_for_children only).
+typedef struct {
+    int saved_pid;
+    int saved_time;
+} parent_namespaces;
+
+static void restore_parent(parent_namespaces *saved) {
+    if (saved->saved_pid >= 0) {
+        setns(saved->saved_pid, CLONE_NEWPID);
+        close(saved->saved_pid);
+        saved->saved_pid = -1;
+    }
+    if (saved->saved_time >= 0) {
+        setns(saved->saved_time, CLONE_NEWTIME);
+        close(saved->saved_time);
+        saved->saved_time = -1;
+    }
+}
+
+static int enter_for_children(const petrel_plan *plan, parent_namespaces *saved, petrel_error *error) {
+    for (size_t i = 0; i < plan->namespace_count; i++) {
+        const petrel_namespace *ns = &plan->namespaces[i];
+        bool pid = ns->clone_flag == CLONE_NEWPID;
+        bool time = ns->clone_flag == CLONE_NEWTIME;
+        if (!pid && !time) continue;
+        if (!ns->path && pid) continue;  // a new pid namespace comes from clone3
+        int *slot = pid ? &saved->saved_pid : &saved->saved_time;
+        if (*slot < 0) {
+            *slot = open(pid ? "/proc/self/ns/pid" : "/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+            if (*slot < 0) return pe_fail(error, errno, "namespaces", "open", pid ? "/proc/self/ns/pid" : "/proc/self/ns/time", NULL);
+        }
+        if (!ns->path) {
+            if (unshare(CLONE_NEWTIME) != 0) return pe_fail(error, errno, "namespaces", "unshare", "time", NULL);
+            continue;
+        }
+        int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return pe_fail(error, errno, "namespaces", "open", ns->path, NULL);
+        int rc = setns(fd, (int)ns->clone_flag);
+        int err = errno;
+        close(fd);
+        if (rc != 0) return pe_fail(error, err, "namespaces", "setns", ns->path, NULL);
+    }
+    return 0;
+}
+
+int petrel_spawn(const petrel_plan *plan, petrel_child *child, petrel_error *error) {
+    memset(error, 0, sizeof(*error));
+    child->pid = -1;
+    child->sync_fd = -1;
+    child->pidfd = -1;
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+        return pe_fail(error, errno, "spawn", "socketpair", "", NULL);
+    }
+    parent_namespaces saved = {-1, -1};
+    if (enter_for_children(plan, &saved, error) != 0) {
+        restore_parent(&saved);
+        close(pair[0]);
+        close(pair[1]);
+        return -1;
+    }
+    uint64_t flags = CLONE_PIDFD;
+    for (size_t i = 0; i < plan->namespace_count; i++) {
+        const petrel_namespace *ns = &plan->namespaces[i];
+        if (ns->path || ns->clone_flag == CLONE_NEWCGROUP || ns->clone_flag == CLONE_NEWTIME) continue;
+        flags |= ns->clone_flag;
+    }
+    int pidfd = -1;
+    struct clone_args args;
+    memset(&args, 0, sizeof(args));
+    args.flags = flags;
+    args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+    args.exit_signal = SIGCHLD;
+    if (plan->cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = (uint64_t)plan->cgroup_fd;
+    }
+    long pid = syscall(SYS_clone3, &args, sizeof(args));
+    if (pid == 0) {
+        close(pair[0]);
+        pe_child_main(plan, pair[1]);
+    }
+    int clone_errno = errno;
+    restore_parent(&saved);
+    close(pair[1]);
+    if (pid < 0) {
+        close(pair[0]);
+        return pe_fail(error, clone_errno, "spawn", "clone3", "",
+                       plan->cgroup_fd >= 0 ? "with CLONE_INTO_CGROUP" : NULL);
+    }
+    child->pid = (pid_t)pid;
+    child->sync_fd = pair[0];
+    child->pidfd = pidfd;
+    // Written by the parent: inside a user namespace the child could not open it.
+    if (plan->set_oom_score_adj) {
+        char path[64] = "/proc/";
+        char number[24];
+        pe_format_int(number, sizeof(number), pid);
+        pe_append(path, sizeof(path), number);
+        pe_append(path, sizeof(path), "/oom_score_adj");
+        pe_format_int(number, sizeof(number), plan->oom_score_adj);
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        int rc = fd < 0 ? -1 : pe_write_all(fd, number, pe_strlen(number));
+        int err = errno;
+        if (fd >= 0) close(fd);
+        if (rc != 0) {
+            petrel_child_abort(child);
+            return pe_fail(error, err, "oom_score_adj", "write", path, number);
+        }
+    }
+    return 0;
+}
+
+int petrel_child_continue(petrel_child *child, petrel_error *error) {
+    petrel_packet packet;
+    memset(&packet, 0, sizeof(packet));
+    packet.type = PETREL_MSG_CONTINUE;
+    ssize_t n;
+    do n = send(child->sync_fd, &packet, sizeof(packet), MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+    if (n < 0) return pe_fail(error, errno, "init", "send", "sync socket", "the container's init is gone");
+    return 0;
+}
+
+/// Describes how the child ended when it closed the socket without a report.
+static int describe_exit(petrel_child *child, petrel_error *error) {
+    if (child->pidfd >= 0) {
+        struct pollfd fd = {.fd = child->pidfd, .events = POLLIN};
+        poll(&fd, 1, 1000);
+    }
+    siginfo_t info;
+    memset(&info, 0, sizeof(info));
+    if (waitid(P_PID, (id_t)child->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid != 0) {
+        char number[16];
+        pe_format_int(number, sizeof(number), info.si_status);
+        if (info.si_code == CLD_EXITED) {
+            return pe_fail(error, 0, "init", "", "", info.si_status == 0 ? "the container's init exited before reporting" : "the container's init exited before reporting (status != 0)");
+        }
+        pe_fail(error, 0, "init", "", "", "the container's init was killed by signal ");
+        pe_append(error->detail, sizeof(error->detail), number);
+        return -1;
+    }
+    return pe_fail(error, 0, "init", "", "", "the container's init closed its socket without reporting");
+}
+
+int petrel_child_wait(petrel_child *child, int *received_fd, petrel_error *error) {
+    memset(error, 0, sizeof(*error));
+    if (received_fd) *received_fd = -1;
+    petrel_packet packet;
+    memset(&packet, 0, sizeof(packet));
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof(control));
+    struct iovec iov = {.iov_base = &packet, .iov_len = sizeof(packet)};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof(control.buf)};
+    ssize_t n;
+    do n = recvmsg(child->sync_fd, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+    if (n < 0) return pe_fail(error, errno, "init", "recvmsg", "sync socket", NULL);
+    if (n == 0) return describe_exit(child, error);
+    for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+        if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) {
+            int fd = *(int *)CMSG_DATA(cmsg);
+            if (received_fd) *received_fd = fd; else close(fd);
+        }
+    }
+    if (packet.type == PETREL_MSG_ERROR) {
+        *error = packet.error;
+        error->step[sizeof(error->step) - 1] = 0;
+        error->syscall[sizeof(error->syscall) - 1] = 0;
+        error->path[sizeof(error->path) - 1] = 0;
+        error->detail[sizeof(error->detail) - 1] = 0;
+        return -1;
+    }
+    return packet.type;
+}
+
+void petrel_child_abort(petrel_child *child) {
+    if (child->pid > 0) {
+        if (child->pidfd >= 0) syscall(SYS_pidfd_send_signal, child->pidfd, SIGKILL, NULL, 0);
+        else kill(child->pid, SIGKILL);
+        int status;
+        while (waitpid(child->pid, &status, 0) < 0 && errno == EINTR) {}
+        child->pid = -1;
+    }
+    petrel_child_release(child);
+}
+
+void petrel_child_release(petrel_child *child) {
+    if (child->sync_fd >= 0) close(child->sync_fd);
+    if (child->pidfd >= 0) close(child->pidfd);
+    child->sync_fd = -1;
+    child->pidfd = -1;
+}

@@ -1,0 +1,144 @@
+// Thin wrappers for what Swift cannot import: variadic syscalls, macros, _GNU_SOURCE.
+#include "petrel_executor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int petrel_pidfd_open(pid_t pid, unsigned int flags) { return (int)syscall(SYS_pidfd_open, pid, flags); }
+
+int petrel_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
+
+int petrel_exec_fifo_release(const char *path, int pidfd) {
+    int fifo = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fifo < 0) return -1;
+    int result = -1;
+    for (;;) {
+        struct pollfd fds[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+        int ready = poll(fds, pidfd >= 0 ? 2 : 1, 100);
+        if (ready < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        if (fds[0].revents & POLLIN) {
+            char byte;
+            ssize_t n = read(fifo, &byte, 1);
+            if (n == 1) { result = 0; break; }
+            if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+        }
+        if (pidfd >= 0 && (fds[1].revents & POLLIN)) { result = 1; break; }
+        // A writer that came and went without a byte: the init is dying; the pidfd says so next.
+        if (fds[0].revents & POLLHUP) {
+            struct pollfd only = {.fd = pidfd, .events = POLLIN};
+            if (pidfd < 0 || poll(&only, 1, 1000) > 0) { result = 1; break; }
+        }
+    }
+    int saved = errno;
+    close(fifo);
+    errno = saved;
+    return result;
+}
+
+int petrel_mkfifo(const char *path, unsigned int mode) {
+    if (mkfifo(path, (mode_t)mode) != 0) return -1;
+    // The umask must not narrow it: the init may run as any user.
+    return chmod(path, (mode_t)mode);
+}
+
+unsigned long long petrel_makedev(unsigned int major, unsigned int minor) { return makedev(major, minor); }
+
+int petrel_flock(int fd, int operation) {
+    int rc;
+    do rc = flock(fd, operation); while (rc != 0 && errno == EINTR);
+    return rc;
+}
+
+int petrel_send_fd(int socket_fd, int fd, const char *name) {
+    char payload[256];
+    size_t length = name && *name ? strlen(name) : 1;
+    if (length >= sizeof(payload)) length = sizeof(payload) - 1;
+    memcpy(payload, name && *name ? name : "x", length);
+    struct iovec iov = {.iov_base = payload, .iov_len = length};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof(control));
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof(control.buf)};
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+    ssize_t n;
+    do n = sendmsg(socket_fd, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+    return n < 0 ? -1 : 0;
+}
+
+int petrel_recv_fd(int socket_fd) {
+    char payload[256];
+    struct iovec iov = {.iov_base = payload, .iov_len = sizeof(payload)};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof(control));
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof(control.buf)};
+    ssize_t n;
+    do n = recvmsg(socket_fd, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+    if (n < 0) return -1;
+    for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+        if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+            return fd;
+        }
+    }
+    errno = EBADMSG;
+    return -1;
+}
+
+int petrel_unix_connect(const char *path) {
+    struct sockaddr_un address;
+    memset(&address, 0, sizeof(address));
+    address.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof(address.sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(address.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int rc;
+    do rc = connect(fd, (struct sockaddr *)&address, sizeof(address)); while (rc != 0 && errno == EINTR);
+    if (rc != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int petrel_prctl_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
+
+int petrel_waitpid(pid_t pid, int *status) {
+    int rc;
+    do rc = waitpid(pid, status, 0); while (rc < 0 && errno == EINTR);
+    return rc;
+}
+
+int petrel_wifexited(int status) { return WIFEXITED(status); }
+int petrel_wexitstatus(int status) { return WEXITSTATUS(status); }
+int petrel_wifsignaled(int status) { return WIFSIGNALED(status); }
+int petrel_wtermsig(int status) { return WTERMSIG(status); }
