@@ -22,9 +22,6 @@ struct ContainerOptions: ParsableArguments {
     var preserveFds: Int32 = 0
 
     func request(id: String, global: GlobalOptions, detached: Bool) throws(RuntimeError) -> CreateRequest {
-        if global.systemdCgroup {
-            throw RuntimeError("--systemd-cgroup: the systemd cgroup driver is not supported yet")
-        }
         guard preserveFds >= 0 else { throw RuntimeError("--preserve-fds: must not be negative") }
         var request = CreateRequest(id: id, bundle: bundle)
         request.pidFile = pidFile
@@ -32,6 +29,7 @@ struct ContainerOptions: ParsableArguments {
         request.noPivot = noPivot
         request.preserveFds = preserveFds
         request.detached = detached
+        request.cgroupDriver = global.systemdCgroup ? .systemd : .cgroupfs
         return request
     }
 }

@@ -53,7 +53,15 @@ struct GlobalOptions: ParsableArguments {
     @Flag(help: "Log debug messages.")
     var debug = false
 
-    @Flag(name: .customLong("systemd-cgroup"), help: "Use the systemd cgroup driver (not supported yet).")
+    @Flag(
+        name: .customLong("systemd-cgroup"),
+        help: ArgumentHelp(
+            "Read linux.cgroupsPath as systemd's \"slice:prefix:name\".",
+            discussion: """
+                Emulated on cgroupfs: the cgroup goes where runc's systemd driver puts it \
+                (e.g. system.slice:petrel:abc -> /system.slice/petrel-abc.scope), but it is \
+                made with mkdir and no systemd unit is created (there is no systemd to ask).
+                """))
     var systemdCgroup = false
 
     var runtime: Runtime { Runtime(root: root) }

@@ -15,6 +15,9 @@ public struct ContainerRecord: Codable, Sendable {
     public var initStartTime: UInt64
     /// Whether the container has a pid namespace of its own (kill --all strategy).
     public var ownPidNamespace: Bool
-    /// The config the container was created from (hooks and cgroups need it later).
+    /// The config the container was created from (hooks and cgroups need it later);
+    /// `update` keeps linux.resources current.
     public var config: Spec
+    /// The cgroup create() made; nil for state written before cgroup support.
+    public var cgroup: CgroupRecord?
 }

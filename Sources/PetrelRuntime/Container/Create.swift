@@ -33,10 +33,14 @@ extension Runtime {
         if plan.seccomp?.usesNotify == true, (bundle.spec.linux?.seccomp?.listenerPath ?? "").isEmpty {
             throw RuntimeError("linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY")
         }
+        let linux = bundle.spec.linux
+        let deviceRules = try DeviceRules.rules(resources: linux?.resources?.devices, devices: linux?.devices)
 
         let lock = try store.create(request.id)
         var consoleSocket: Int32 = -1
         var initProcess: InitProcess?
+        var cgroup: (any CgroupManager)?
+        var cgroupFd: Int32 = -1
         do throws(RuntimeError) {
             guard petrel_mkfifo(store.execFifo(request.id), 0o622) == 0 else {
                 throw RuntimeError.sys("cannot create exec fifo", "mkfifo", path: store.execFifo(request.id))
@@ -45,8 +49,21 @@ extension Runtime {
                 consoleSocket = petrel_unix_connect(path)
                 guard consoleSocket >= 0 else { throw RuntimeError.sys("cannot connect to console socket", "connect", path: path) }
             }
-            let child = try InitProcess(plan: plan, consoleSocket: consoleSocket)
+            // The cgroup is complete, limits and device filter included, before the init
+            // exists: it is born inside (v2, CLONE_INTO_CGROUP) or moved in before it runs
+            // a single step of its own (v1), so nothing escapes the limits.
+            let manager = try Cgroups.create(cgroupsPath: linux?.cgroupsPath, id: request.id, driver: request.cgroupDriver)
+            cgroup = manager
+            try manager.apply(linux?.resources ?? LinuxResources(), devices: deviceRules)
+            cgroupFd = try manager.openDirectoryForClone() ?? -1
+            let child = try InitProcess(plan: plan, consoleSocket: consoleSocket, cgroupFd: cgroupFd)
             initProcess = child
+            if cgroupFd >= 0 {
+                close(cgroupFd)
+                cgroupFd = -1
+            } else {
+                try manager.addProcess(child.pid)
+            }
             try writeIdMappings(plan, pid: child.pid)
             try child.proceed()
             let listenerFd = try child.waitForReady()
@@ -64,7 +81,7 @@ extension Runtime {
                 rootfs: bundle.rootfs, created: Clock.rfc3339(nanoseconds: true), owner: "",
                 annotations: bundle.spec.annotations, initStartTime: stat.startTime,
                 ownPidNamespace: plan.namespaces.contains { $0.cloneFlag == NamespaceFlag.cloneFlag(.pid) && $0.path == nil },
-                config: bundle.spec)
+                config: bundle.spec, cgroup: manager.record)
             try store.save(record)
             if let pidFile = request.pidFile {
                 try FileSystem.writeAtomically(FileSystem.absolute(pidFile), Array("\(child.pid)".utf8))
@@ -75,6 +92,14 @@ extension Runtime {
             return record
         } catch {
             initProcess?.abort()
+            if cgroupFd >= 0 { close(cgroupFd) }
+            if let cgroup {
+                do throws(RuntimeError) {
+                    try cgroup.destroy()
+                } catch let cleanup {
+                    Logger.shared.warning("cannot remove the cgroup of the failed container: \(cleanup)")
+                }
+            }
             if consoleSocket >= 0 { close(consoleSocket) }
             try? store.remove(request.id)
             throw error

@@ -24,12 +24,17 @@ extension Runtime {
         }
         let record = try store.load(id)
         let status = status(of: record)
+        let cgroup = record.cgroup.map(Cgroups.manager(for:))
         if status != .stopped {
             guard force else {
                 throw RuntimeError("cannot delete container \(JSONText.quote(id)) that is not stopped: \(status.rawValue)")
             }
+            // On cgroup v1 a frozen task does not die of SIGKILL until thawed.
+            if status == .paused { try cgroup?.thaw() }
             try killAndWait(record)
         }
+        // Also kills what the init left behind (daemons without a pid namespace of their own).
+        try cgroup?.destroy()
         try store.remove(id)
     }
 

@@ -20,6 +20,8 @@ public struct CreateRequest: Sendable {
     public var preserveFds: Int32 = 0
     /// `run` in the foreground keeps the terminal; `create` and `run -d` detach.
     public var detached = true
+    /// How linux.cgroupsPath is read (--systemd-cgroup selects `.systemd`).
+    public var cgroupDriver = CgroupDriver.cgroupfs
 
     public init(id: String, bundle: String) {
         self.id = id

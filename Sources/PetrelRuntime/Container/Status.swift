@@ -5,9 +5,11 @@ import Glibc
 
 extension Runtime {
     /// A container's live status: the init's process (checked against its recorded start
-    /// time, so a reused pid never counts) and the exec fifo decide it, like runc.
+    /// time, so a reused pid never counts), a frozen cgroup and the exec fifo decide it, in
+    /// runc's order (a paused container that was never started is paused).
     public func status(of record: ContainerRecord) -> ContainerStatus {
         guard isAlive(record) else { return .stopped }
+        if let cgroup = record.cgroup, Cgroups.manager(for: cgroup).isFrozen { return .paused }
         if FileSystem.exists(store.execFifo(record.id)) { return .created }
         return .running
     }

@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import OCI
+
+/// One container's cgroup, whatever the cgroup version. Made by `Cgroups.create` (which
+/// makes the directories) or rebuilt from the state record by `Cgroups.manager(for:)`.
+public protocol CgroupManager {
+    var record: CgroupRecord { get }
+
+    /// Writes the resources. `devices` nil leaves the device rules alone (update does).
+    func apply(_ resources: LinuxResources, devices: [DeviceRule]?) throws(RuntimeError)
+
+    /// Moves a process in (v1: into every hierarchy).
+    func addProcess(_ pid: Int32) throws(RuntimeError)
+
+    /// v2: an O_PATH directory fd for clone3's CLONE_INTO_CGROUP (the caller closes it);
+    /// v1: nil, the caller adds the child with `addProcess` instead.
+    func openDirectoryForClone() throws(RuntimeError) -> Int32?
+
+    /// Freezes every process and returns once the kernel reports them frozen.
+    func freeze() throws(RuntimeError)
+    func thaw() throws(RuntimeError)
+    var isFrozen: Bool { get }
+
+    /// Host pids in the cgroup and its descendants.
+    func processes() -> [Int32]
+    /// The data of `events --stats`.
+    func stats() -> CgroupStats
+    /// How many processes the OOM killer killed in the cgroup so far; nil without memory control.
+    func oomKillCount() -> UInt64?
+
+    /// Kills whatever is left, waits for the cgroup to empty and removes its directories
+    /// (plus the ancestors create() made, when nothing else lives in them).
+    func destroy() throws(RuntimeError)
+}
+
+public enum Cgroups {
+    /// Resolves linux.cgroupsPath on this host and makes the directories (v2: with the
+    /// controllers enabled on the way down). Nothing is written to them yet: see `apply`.
+    public static func create(
+        cgroupsPath: String?, id: String, driver: CgroupDriver, layout: CgroupLayout = CgroupLayout.detect(),
+        procSelfCgroup: String? = nil
+    ) throws(RuntimeError) -> any CgroupManager {
+        let inner = try CgroupPath.inner(cgroupsPath: cgroupsPath, id: id, driver: driver)
+        var own = procSelfCgroup ?? ""
+        if procSelfCgroup == nil { own = try FileSystem.readText("/proc/self/cgroup") }
+        let directories = try CgroupPath.directories(for: inner, layout: layout, procSelfCgroup: own)
+        guard !directories.isEmpty else { throw RuntimeError("no cgroup hierarchy is mounted under \(CgroupLayout.root)") }
+        var created: [String] = []
+        do throws(RuntimeError) {
+            for directory in directories {
+                created += try CgroupTree.makeDirectories(directory.path)
+                let pids = CgroupFile.pids(directory.path)
+                guard pids.isEmpty else {
+                    throw RuntimeError(
+                        "cgroup \(directory.path) already has \(pids.count) process(es): is linux.cgroupsPath shared with another container?")
+                }
+            }
+            let version = layout.mode == .unified ? 2 : 1
+            let record = CgroupRecord(version: version, directories: directories, created: created)
+            if version == 2 {
+                var manager = CgroupV2Manager(record: record)
+                manager.enableFailures = CgroupTree.enableControllers(below: layout.unifiedMountPoint ?? CgroupLayout.root, for: manager.path)
+                return manager
+            }
+            if let cpuset = record.directory(for: "cpuset"), let mount = layout.v1.first(where: { $0.controllers.contains("cpuset") }) {
+                try CgroupTree.initializeCpuset(cpuset, mountPoint: mount.mountPoint)
+            }
+            return CgroupV1Manager(record: record)
+        } catch {
+            CgroupTree.removeCreated(created)
+            throw error
+        }
+    }
+
+    public static func manager(for record: CgroupRecord) -> any CgroupManager {
+        record.version == 2 ? CgroupV2Manager(record: record) : CgroupV1Manager(record: record)
+    }
+}

@@ -1,0 +1,176 @@
+/// How linux.cgroupsPath is read: runc's cgroupfs driver (a path) or its systemd driver
+/// ("slice:prefix:name", selected with --systemd-cgroup).
+public enum CgroupDriver: String, Sendable {
+    case cgroupfs
+    /// There is no systemd on the machines Petrel targets, so this is an emulation: the
+    /// cgroup is laid out where runc's systemd driver would put it (slices expanded, a
+    /// `prefix-name.scope` leaf) but made with plain mkdir; no systemd unit exists.
+    case systemd
+}
+
+/// linux.cgroupsPath made safe, before any host lookup.
+public enum CgroupInnerPath: Equatable, Sendable {
+    /// Below each hierarchy's root, e.g. "/system.slice/petrel-abc.scope".
+    case absolute(String)
+    /// Below the caller's own cgroup, e.g. "petrel/abc".
+    case relative(String)
+}
+
+/// linux.cgroupsPath resolution, as runc 1.1 does it. Pure: the host's mounts and
+/// /proc/self/cgroup come in as values.
+public enum CgroupPath {
+    /// The v1 controllers runc's fs driver manages; other hierarchies (misc, named ones other
+    /// than systemd) are left alone.
+    static let managedV1Controllers: Set<String> = [
+        "cpuset", "devices", "memory", "cpu", "cpuacct", "pids", "blkio", "hugetlb", "net_cls",
+        "net_prio", "perf_event", "freezer", "rdma", "name=systemd",
+    ]
+
+    public static func inner(cgroupsPath: String?, id: String, driver: CgroupDriver) throws(RuntimeError) -> CgroupInnerPath {
+        switch driver {
+        case .systemd:
+            return .absolute(try systemdPath(cgroupsPath ?? "", id: id))
+        case .cgroupfs:
+            let value = cgroupsPath ?? ""
+            // runc: an empty path means "the container id, relative to our own cgroup".
+            return try clean(value.isEmpty ? id : value, shownAs: value.isEmpty ? id : value)
+        }
+    }
+
+    /// Lexically cleans the path and refuses one that climbs out with "..", names a hierarchy
+    /// root, or names the caller's own cgroup (destroy would then remove what is not ours).
+    static func clean(_ value: String, shownAs shown: String) throws(RuntimeError) -> CgroupInnerPath {
+        var parts: [Substring] = []
+        for part in value.split(separator: "/") {
+            if part == "." { continue }
+            if part == ".." {
+                guard !parts.isEmpty else {
+                    throw RuntimeError("linux.cgroupsPath \(JSONText.quote(shown)): escapes its cgroup hierarchy with \"..\"")
+                }
+                parts.removeLast()
+                continue
+            }
+            parts.append(part)
+        }
+        let joined = parts.joined(separator: "/")
+        if value.hasPrefix("/") {
+            guard !joined.isEmpty else {
+                throw RuntimeError("linux.cgroupsPath \(JSONText.quote(shown)): names a hierarchy root, not a cgroup of its own")
+            }
+            return .absolute("/" + joined)
+        }
+        guard !joined.isEmpty else {
+            throw RuntimeError("linux.cgroupsPath \(JSONText.quote(shown)): names petrel's own cgroup, not a cgroup of its own")
+        }
+        return .relative(joined)
+    }
+
+    /// "slice:prefix:name" laid out like runc's systemd driver: "system.slice:petrel:abc" →
+    /// /system.slice/petrel-abc.scope; a name ending in .slice is used as is. An empty
+    /// value means "system.slice:petrel:<id>" (runc uses its own name as the prefix too).
+    static func systemdPath(_ value: String, id: String) throws(RuntimeError) -> String {
+        var slice = "system.slice", prefix = "petrel", name = id
+        if !value.isEmpty {
+            let parts = value.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 3 else {
+                throw RuntimeError(
+                    "linux.cgroupsPath \(JSONText.quote(value)): expected \"slice:prefix:name\" for systemd cgroups")
+            }
+            if !parts[0].isEmpty { slice = parts[0] }
+            prefix = parts[1]
+            name = parts[2]
+        }
+        for (field, text) in [("prefix", prefix), ("name", name)] where text.contains("/") || text == ".." || text == "." {
+            throw RuntimeError("linux.cgroupsPath \(JSONText.quote(value)): invalid \(field) \(JSONText.quote(text))")
+        }
+        guard !name.isEmpty else { throw RuntimeError("linux.cgroupsPath \(JSONText.quote(value)): empty name") }
+        let parent = try expandSlice(slice, shownAs: value)
+        let unit = name.hasSuffix(".slice") ? name : (prefix.isEmpty ? name : prefix + "-" + name) + ".scope"
+        return (parent == "/" ? "" : parent) + "/" + unit
+    }
+
+    /// systemd spells nesting with dashes: "a-b-c.slice" is /a.slice/a-b.slice/a-b-c.slice;
+    /// "-.slice" is the root.
+    public static func expandSlice(_ slice: String, shownAs shown: String? = nil) throws(RuntimeError) -> String {
+        let invalid = RuntimeError("linux.cgroupsPath \(JSONText.quote(shown ?? slice)): invalid slice name \(JSONText.quote(slice))")
+        guard slice.hasSuffix(".slice"), slice.count > ".slice".count, !slice.contains("/") else { throw invalid }
+        let base = slice.dropLast(".slice".count)
+        if base == "-" { return "/" }
+        var path = "", prefix = ""
+        for component in base.split(separator: "-", omittingEmptySubsequences: false) {
+            guard !component.isEmpty else { throw invalid }
+            path += "/" + prefix + component + ".slice"
+            prefix += component + "-"
+        }
+        return path
+    }
+
+    /// /proc/self/cgroup as hierarchy key → path: "memory" → "/a/b", "name=systemd" → "/",
+    /// and "" → the cgroup v2 path (the "0::" line). Co-mounted controllers get one entry each.
+    public static func ownCgroups(_ text: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3 else { continue }
+            let path = String(fields[2])
+            if fields[1].isEmpty {
+                result[""] = path
+            } else {
+                for controller in fields[1].split(separator: ",") { result[String(controller)] = path }
+            }
+        }
+        return result
+    }
+
+    /// The container's cgroup directories on this host.
+    /// - v2: relative paths go below the PARENT of our own cgroup, like runc's fs2: our own
+    ///   cgroup holds processes, so it cannot enable controllers for a child.
+    /// - v1: one directory per managed hierarchy, relative to our cgroup in that hierarchy;
+    ///   on a hybrid host also one in the cgroup2 hierarchy (runc 1.1 joins it too).
+    public static func directories(
+        for inner: CgroupInnerPath, layout: CgroupLayout, procSelfCgroup: String
+    ) throws(RuntimeError) -> [CgroupDirectory] {
+        let own = ownCgroups(procSelfCgroup)
+        func place(_ mountPoint: String, _ ownKey: String, parentOfOwn: Bool) throws(RuntimeError) -> String {
+            let path: String
+            switch inner {
+            case .absolute(let absolute):
+                path = mountPoint + absolute
+            case .relative(let relative):
+                guard var base = own[ownKey] else {
+                    throw RuntimeError("cannot find our own cgroup for \(ownKey.isEmpty ? "cgroup v2" : ownKey) in /proc/self/cgroup")
+                }
+                // Seen from another cgroup namespace our cgroup may read "/../x": there is no
+                // sound place below it then.
+                guard base.hasPrefix("/"), !base.split(separator: "/").contains("..") else {
+                    throw RuntimeError("our own cgroup \(JSONText.quote(base)) (/proc/self/cgroup) is outside this cgroup namespace")
+                }
+                if parentOfOwn { base = parentDirectory(base) }
+                path = mountPoint + FileSystem.clean(base + "/" + relative)
+            }
+            return path
+        }
+
+        if layout.mode == .unified {
+            let mountPoint = layout.unifiedMountPoint ?? CgroupLayout.root
+            return [CgroupDirectory(hierarchy: CgroupDirectory.unified, path: try place(mountPoint, "", parentOfOwn: true))]
+        }
+        var result: [CgroupDirectory] = []
+        for hierarchy in layout.v1 {
+            let keys = hierarchy.controllers + (hierarchy.name.map { ["name=" + $0] } ?? [])
+            guard let first = keys.first, keys.contains(where: managedV1Controllers.contains) else { continue }
+            let path = try place(hierarchy.mountPoint, first, parentOfOwn: false)
+            result.append(CgroupDirectory(hierarchy: keys.joined(separator: ","), path: path))
+        }
+        if let unified = layout.unifiedMountPoint {
+            result.append(CgroupDirectory(hierarchy: CgroupDirectory.unified, path: try place(unified, "", parentOfOwn: false)))
+        }
+        return result
+    }
+
+    static func parentDirectory(_ path: String) -> String {
+        var parts = path.split(separator: "/")
+        if !parts.isEmpty { parts.removeLast() }
+        return "/" + parts.joined(separator: "/")
+    }
+}

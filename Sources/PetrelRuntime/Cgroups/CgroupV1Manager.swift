@@ -1,0 +1,116 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import OCI
+
+/// A container's cgroup on a legacy or hybrid host: one directory per v1 hierarchy, plus
+/// one in the cgroup2 hierarchy of a hybrid host.
+struct CgroupV1Manager: CgroupManager {
+    let record: CgroupRecord
+
+    func directory(_ controller: String) -> String? { record.directory(for: controller) }
+
+    func apply(_ resources: LinuxResources, devices: [DeviceRule]?) throws(RuntimeError) {
+        var facts = CgroupFacts()
+        if let memory = directory("memory") {
+            facts.memoryLimit = CgroupFile.number(memory, "memory.limit_in_bytes")
+            facts.memoryUsage = CgroupFile.number(memory, "memory.usage_in_bytes")
+            facts.swapAccounting = CgroupFile.exists(memory, "memory.memsw.limit_in_bytes")
+        }
+        if let blkio = directory("blkio") { facts.blkioWeightFile = CgroupFile.exists(blkio, "blkio.weight") }
+        facts.v1Controllers = Set(record.directories.filter { $0.hierarchy != CgroupDirectory.unified }.flatMap(\.controllers))
+        if let unified = directory(CgroupDirectory.unified) {
+            facts.unifiedControllers = Set((CgroupFile.read(unified, "cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
+        }
+        let plan = try CgroupSettings.v1(resources, facts: facts)
+        for note in plan.ignored { Logger.shared.debug("cgroup v1: ignoring \(note)") }
+        // Devices first, like runc's subsystem order (cpuset, devices, memory, ...); a host
+        // without the devices hierarchy cannot confine devices, which is refused, not skipped.
+        if let devices {
+            guard directory("devices") != nil else {
+                throw RuntimeError("no devices cgroup hierarchy on this host: cannot confine the container's device access")
+            }
+            for write in CgroupSettings.v1Devices(devices) { try perform(write) }
+        }
+        for write in plan.writes { try perform(write) }
+    }
+
+    private func perform(_ write: CgroupWrite) throws(RuntimeError) {
+        guard let path = directory(write.controller) else {
+            throw RuntimeError("cannot set \(write.file) to \(JSONText.quote(write.value)): no \(write.controller) cgroup hierarchy on this host")
+        }
+        let code = CgroupFile.tryWrite(path, write.file, write.value)
+        if code == 0 { return }
+        if write.tolerated.contains(code) {
+            Logger.shared.debug("cgroup v1: skipped \(write) in \(path): \(errnoDescription(code))")
+            return
+        }
+        var detail = ""
+        if code == EBUSY && write.file == "memory.limit_in_bytes" {
+            // runc's hint: the limit is below what the cgroup already uses.
+            detail = " (current usage: \(CgroupFile.number(path, "memory.usage_in_bytes") ?? 0), peak usage: \(CgroupFile.number(path, "memory.max_usage_in_bytes") ?? 0))"
+        }
+        throw RuntimeError("cannot set \(write.file) to \(JSONText.quote(write.value)) in \(path)\(detail)", errno: code)
+    }
+
+    func addProcess(_ pid: Int32) throws(RuntimeError) {
+        for directory in record.directories { try CgroupFile.write(directory.path, "cgroup.procs", String(pid)) }
+    }
+
+    func openDirectoryForClone() throws(RuntimeError) -> Int32? { nil }
+
+    /// freezer.state reads FREEZING until every task stopped; a task that forks meanwhile
+    /// can hold that up, so FROZEN is re-requested now and then (runc does the same dance).
+    func freeze() throws(RuntimeError) {
+        guard let freezer = directory("freezer") else { throw RuntimeError("cannot freeze: no freezer cgroup hierarchy on this host") }
+        for attempt in 0..<1000 {
+            if attempt % 50 == 0 { try CgroupFile.write(freezer, "freezer.state", "FROZEN") }
+            if CgroupFile.trimmed(freezer, "freezer.state") == "FROZEN" { return }
+            usleep(10_000)
+        }
+        _ = CgroupFile.tryWrite(freezer, "freezer.state", "THAWED")
+        throw RuntimeError("cannot freeze cgroup \(freezer): freezer.state did not reach FROZEN within 10s")
+    }
+
+    func thaw() throws(RuntimeError) {
+        guard let freezer = directory("freezer") else { throw RuntimeError("cannot thaw: no freezer cgroup hierarchy on this host") }
+        try CgroupFile.write(freezer, "freezer.state", "THAWED")
+        for _ in 0..<1000 {
+            if CgroupFile.trimmed(freezer, "freezer.state") == "THAWED" { return }
+            usleep(10_000)
+        }
+        throw RuntimeError("cannot thaw cgroup \(freezer): freezer.state did not reach THAWED within 10s")
+    }
+
+    var isFrozen: Bool { directory("freezer").flatMap { CgroupFile.trimmed($0, "freezer.state") } == "FROZEN" }
+
+    /// Every hierarchy holds the same processes; runc reads the devices one.
+    func processes() -> [Int32] {
+        let source = ["devices", "freezer", "pids", "memory"].lazy.compactMap(directory).first ?? record.directories.first?.path
+        return source.map(CgroupFile.allPids) ?? []
+    }
+
+    func stats() -> CgroupStats { CgroupStatsReader.v1(record) }
+
+    func oomKillCount() -> UInt64? {
+        directory("memory").flatMap { CgroupFile.read($0, "memory.oom_control") }.flatMap { CgroupFile.keyed($0)["oom_kill"] }
+    }
+
+    /// v1 SIGKILL does not take a frozen task down until it thaws, and a task forking while
+    /// we signal could escape: freeze, signal everything, thaw.
+    func destroy() throws(RuntimeError) {
+        let paths = record.directories.map(\.path).filter(FileSystem.isDirectory)
+        let killAll = {
+            var seen = Set<Int32>()
+            for pid in paths.flatMap(CgroupFile.allPids) where seen.insert(pid).inserted { kill(pid, SIGKILL) }
+        }
+        if !paths.flatMap(CgroupFile.allPids).isEmpty {
+            let frozen = (try? freeze()) != nil
+            killAll()
+            if frozen || isFrozen { try thaw() }
+        }
+        try CgroupTree.waitEmpty(paths, seconds: 10, nudge: killAll)
+        for path in paths { try CgroupTree.removeTree(path) }
+        CgroupTree.removeCreatedAncestors(record)
+    }
+}
