@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+
+/// linux.resources and the cgroup verbs, read from inside the container (with a cgroup
+/// namespace) and from outside (the directories state.json records). Runs on hybrid/v1
+/// hosts and pure cgroup v2 hosts alike; each check picks its files by host kind.
+@Suite(Harness.enabled)
+struct Cgroups {
+    static let v2 = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers")
+
+    func sandbox(_ resources: [String: Any]) throws -> Sandbox {
+        let t = try Sandbox()
+        try t.editNamespaces { $0 + [["type": "cgroup"]] }
+        try t.setConfig("linux.resources", resources)
+        return t
+    }
+
+    /// The host directory of the init's cgroup carrying `controller`, from /proc/PID/cgroup
+    /// (works for any runtime under test).
+    func directory(_ t: Sandbox, _ id: String, _ controller: String) throws -> String {
+        let pid = try #require(try t.state(id)["pid"] as? Int)
+        let text = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3 else { continue }
+            if Self.v2 && fields[0] == "0" { return "/sys/fs/cgroup" + fields[2] }
+            if !Self.v2 && fields[1].split(separator: ",").contains(Substring(controller)) {
+                return "/sys/fs/cgroup/\(fields[1])\(fields[2])"
+            }
+        }
+        throw HarnessError.setup("no \(controller) cgroup for pid \(pid) in \(text)")
+    }
+
+    func read(_ path: String) -> String {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test("memory, pids and cpu limits are visible inside the container")
+    func limitsInside() throws {
+        let t = try sandbox(["memory": ["limit": 67_108_864], "pids": ["limit": 32], "cpu": ["quota": 50_000, "period": 100_000]])
+        defer { t.cleanup() }
+        let files = Self.v2
+            ? "/sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max /sys/fs/cgroup/cpu.max"
+            : "/sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us"
+        let out = try t.output(["sh", "-c", "cat \(files)"])
+        #expect(out == (Self.v2 ? "67108864\n32\n50000 100000" : "67108864\n32\n50000"), "\(out)")
+    }
+
+    @Test("cpuset cpus are applied", .enabled(if: ProcessInfo.processInfo.activeProcessorCount > 0))
+    func cpuset() throws {
+        let t = try sandbox(["cpu": ["cpus": "0"]])
+        defer { t.cleanup() }
+        let file = Self.v2 ? "/sys/fs/cgroup/cpuset.cpus.effective" : "/sys/fs/cgroup/cpuset/cpuset.effective_cpus"
+        #expect(try t.output(["cat", file]) == "0")
+    }
+
+    @Test("an allocation over the memory limit is OOM-killed")
+    func oomKill() throws {
+        let t = try sandbox(["memory": ["limit": 33_554_432, "swap": 33_554_432]])
+        defer { t.cleanup() }
+        let result = try t.run(["sh", "-c", "tail /dev/zero"])
+        #expect(result.status == 137, "\(result)")
+    }
+
+    @Test("the device cgroup refuses a device the config does not allow")
+    func deviceDenied() throws {
+        let t = try sandbox([:])
+        defer { t.cleanup() }
+        try t.addMount(destination: "/dev/kmsg", type: "bind", source: "/dev/kmsg", options: ["bind"])
+        let out = try t.output(["sh", "-c", "cat /dev/kmsg 2>&1 | head -1; echo x > /dev/null && echo null-ok"])
+        #expect(out.contains("Operation not permitted"), "\(out)")
+        #expect(out.hasSuffix("null-ok"))
+    }
+
+    @Test("pause freezes and resume thaws, visible in state and the cgroup")
+    func pauseResume() throws {
+        let t = try sandbox(["pids": ["limit": 100]])
+        defer { t.cleanup() }
+        let id = try t.runDetached(["sleep", "60"])
+        #expect(t.runtime(["pause", id]).status == 0)
+        #expect(t.status(id) == "paused")
+        let dir = try directory(t, id, "freezer")
+        #expect(read(dir + (Self.v2 ? "/cgroup.freeze" : "/freezer.state")) == (Self.v2 ? "1" : "FROZEN"))
+        #expect(t.runtime(["pause", id]).status != 0)
+        #expect(t.runtime(["resume", id]).status == 0)
+        #expect(t.status(id) == "running")
+        #expect(t.runtime(["resume", id]).status != 0)
+    }
+
+    @Test("update changes limits immediately")
+    func update() throws {
+        let t = try sandbox(["memory": ["limit": 67_108_864], "pids": ["limit": 32]])
+        defer { t.cleanup() }
+        let id = try t.runDetached(["sleep", "60"])
+        let result = t.runtime(["update", "--memory", "100m", "--pids-limit", "20", id])
+        #expect(result.status == 0, "\(result)")
+        let memory = try directory(t, id, "memory")
+        let pids = try directory(t, id, "pids")
+        #expect(read(memory + (Self.v2 ? "/memory.max" : "/memory.limit_in_bytes")) == "104857600")
+        #expect(read(pids + "/pids.max") == "20")
+        let stdin = t.runtime(["update", "-r", "-", id], stdin: "{\"pids\":{\"limit\":7}}")
+        #expect(stdin.status == 0, "\(stdin)")
+        #expect(read(pids + "/pids.max") == "7")
+    }
+
+    @Test("ps lists the init and delete removes the cgroup")
+    func psAndDelete() throws {
+        let t = try sandbox([:])
+        defer { t.cleanup() }
+        let id = try t.runDetached(["sleep", "60"])
+        let pid = try #require(try t.state(id)["pid"] as? Int)
+        let ps = t.runtime(["ps", "--format", "json", id])
+        let pids = try JSONSerialization.jsonObject(with: Data(ps.stdout.utf8)) as? [Int]
+        #expect(pids?.contains(pid) == true, "\(ps)")
+        let dir = try directory(t, id, "pids")
+        #expect(FileManager.default.fileExists(atPath: dir))
+        #expect(t.runtime(["delete", "--force", id]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: dir))
+    }
+
+    @Test("events --stats reports the memory limit")
+    func eventsStats() throws {
+        let t = try sandbox(["memory": ["limit": 67_108_864]])
+        defer { t.cleanup() }
+        let id = try t.runDetached(["sleep", "60"])
+        let result = t.runtime(["events", "--stats", id])
+        #expect(result.status == 0, "\(result)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(object?["type"] as? String == "stats")
+        let limit = (((object?["data"] as? [String: Any])?["memory"] as? [String: Any])?["usage"] as? [String: Any])?["limit"] as? Int
+        #expect(limit == 67_108_864)
+    }
+
+    @Test("a limit the kernel rejects names the file and leaves nothing", .enabled(if: !Harness.isRunc, "runc's wording differs"))
+    func rejectedLimit() throws {
+        let t = try sandbox(["cpu": ["cpus": "99999"]])
+        defer { t.cleanup() }
+        let id = t.newID()
+        let result = t.runtime(["create", "--bundle", t.bundle, id])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("cpuset.cpus"), "\(result.stderr)")
+        #expect(!t.hasStateDir(id))
+    }
+}
