@@ -56,14 +56,22 @@ static void reset_signals(void) {
 /// few the setup still needs (set CLOEXEC later). Host fds never reach the container.
 static void close_inherited_fds(pe_child *child) {
     const petrel_plan *plan = child->plan;
-    int keep[2] = {child->sync_fd, plan->console_socket_fd};
-    unsigned int first = 3 + (unsigned int)(plan->preserve_fds > 0 ? plan->preserve_fds : 0);
-    // Sorted list of kept fds at or above `first`.
-    int a = keep[0] < keep[1] ? keep[0] : keep[1];
-    int b = keep[0] < keep[1] ? keep[1] : keep[0];
-    unsigned int from = first;
-    int kept[2] = {a, b};
-    for (int i = 0; i < 2; i++) {
+    // The sync socket, the console socket and the id-mapped mount trees, sorted.
+    int kept[PE_MAX_KEPT_FDS];
+    size_t count = 0;
+    kept[count++] = child->sync_fd;
+    kept[count++] = plan->console_socket_fd;
+    for (size_t i = 0; i < plan->mount_count && count < PE_MAX_KEPT_FDS; i++) {
+        if (plan->mounts[i].idmapped) kept[count++] = plan->mounts[i].tree_fd;
+    }
+    for (size_t i = 1; i < count; i++) {
+        int value = kept[i];
+        size_t j = i;
+        while (j > 0 && kept[j - 1] > value) { kept[j] = kept[j - 1]; j--; }
+        kept[j] = value;
+    }
+    unsigned int from = 3 + (unsigned int)(plan->preserve_fds > 0 ? plan->preserve_fds : 0);
+    for (size_t i = 0; i < count; i++) {
         if (kept[i] < 0 || (unsigned int)kept[i] < from) continue;
         if ((unsigned int)kept[i] > from) syscall(SYS_close_range, from, (unsigned int)kept[i] - 1, 0);
         from = (unsigned int)kept[i] + 1;

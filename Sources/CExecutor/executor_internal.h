@@ -9,6 +9,8 @@
 #include <stddef.h>
 
 #define PE_PATH_MAX 4096
+/// Fds the child keeps open through its setup (sync, console, id-mapped mount trees).
+#define PE_MAX_KEPT_FDS 256
 
 /// State of the child while it sets the container up.
 typedef struct {

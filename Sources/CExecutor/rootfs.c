@@ -12,6 +12,10 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+// move_mount(2) flags (linux/mount.h conflicts with sys/mount.h).
+#define MOVE_MOUNT_F_EMPTY_PATH_ 0x00000004
+#define MOVE_MOUNT_T_EMPTY_PATH_ 0x00000040
+
 static long pe_openat2(int dirfd, const char *path, int flags, unsigned long long resolve) {
     struct open_how how = {.flags = (unsigned long long)flags, .mode = 0, .resolve = resolve};
     return syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
@@ -211,6 +215,16 @@ static int mount_cgroup_v1(pe_child *child, const petrel_mount *m, int target_fd
     return rc;
 }
 
+/// Puts the parent's id-mapped copy of the source in place (see idmap.c).
+static int move_tree(pe_child *child, const petrel_mount *m, int target_fd) {
+    long rc = syscall(SYS_move_mount, m->tree_fd, "", target_fd, "",
+                      MOVE_MOUNT_F_EMPTY_PATH_ | MOVE_MOUNT_T_EMPTY_PATH_);
+    int saved = errno;
+    close(m->tree_fd);
+    if (rc != 0) return pe_fail(&child->error, saved, "mount", "move_mount", m->destination, "id-mapped");
+    return 0;
+}
+
 static int one_mount(pe_child *child, const petrel_mount *m) {
     bool bind = m->kind == PETREL_MOUNT_BIND;
     int target = pe_open_in_root(child, m->destination, true, bind && m->target_is_file, "mount");
@@ -218,10 +232,14 @@ static int one_mount(pe_child *child, const petrel_mount *m) {
     int rc;
     switch (m->kind) {
     case PETREL_MOUNT_BIND:
-        rc = mount_on(child, target, m->destination, m->source, NULL, MS_BIND | (m->recursive ? MS_REC : 0), NULL);
-        if (rc != 0) {
-            pe_strlcpy(child->error.detail, "bind ", sizeof(child->error.detail));
-            pe_append(child->error.detail, sizeof(child->error.detail), m->source);
+        if (m->idmapped) {
+            rc = move_tree(child, m, target);
+        } else {
+            rc = mount_on(child, target, m->destination, m->source, NULL, MS_BIND | (m->recursive ? MS_REC : 0), NULL);
+            if (rc != 0) {
+                pe_strlcpy(child->error.detail, "bind ", sizeof(child->error.detail));
+                pe_append(child->error.detail, sizeof(child->error.detail), m->source);
+            }
         }
         if (rc == 0 && m->flags != 0) rc = adjust_mount(child, m->destination, MS_BIND | MS_REMOUNT | m->flags);
         break;

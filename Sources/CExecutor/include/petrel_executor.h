@@ -56,6 +56,12 @@ typedef struct {
     int target_is_file;          // the target is created as an empty file, not a directory
     // PETREL_MOUNT_CGROUP_V1 only: "cpu,cpuacct", "memory", ... ; NULL terminated.
     const char *const *cgroup_v1_subsystems;
+    // PETREL_MOUNT_BIND only. idmapped: tree_fd is a detached, already id-mapped copy of
+    // the source (petrel_open_idmapped_tree, made by the parent before the clone: only the
+    // host's root may idmap); the child moves it onto the destination instead of binding
+    // `source`, then closes it.
+    int idmapped;
+    int tree_fd;
 } petrel_mount;
 
 typedef struct {
@@ -209,6 +215,17 @@ int petrel_child_continue(petrel_child *child, petrel_error *error);
 /// filled: either the child's own report (PETREL_MSG_ERROR) or a description of how it
 /// died (socket closed). For PETREL_MSG_SECCOMP_FD, *received_fd gets the fd.
 int petrel_child_wait(petrel_child *child, int *received_fd, petrel_error *error);
+
+/// A user namespace fd with the given maps ("containerID hostID size" lines, each ending
+/// in a newline), held by a short-lived process that is reaped before this returns. For
+/// id-mapped mounts. Returns the fd (CLOEXEC) or -1 with *error.
+int petrel_userns_open(const char *uid_map, const char *gid_map, petrel_error *error);
+
+/// A detached copy of the mount at `source` (open_tree OPEN_TREE_CLONE, with submounts when
+/// `recursive_clone`), id-mapped through userns_fd (mount_setattr MOUNT_ATTR_IDMAP, on the
+/// submounts too when `recursive_idmap`). Returns the tree fd (CLOEXEC) or -1 with *error.
+int petrel_open_idmapped_tree(const char *source, int userns_fd, int recursive_clone, int recursive_idmap,
+                              petrel_error *error);
 
 /// Kills the child (SIGKILL), reaps it, closes the parent's fds. Safe to call twice.
 void petrel_child_abort(petrel_child *child);

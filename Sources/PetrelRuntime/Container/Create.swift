@@ -56,7 +56,9 @@ extension Runtime {
             cgroup = manager
             try manager.apply(linux?.resources ?? LinuxResources(), devices: deviceRules)
             cgroupFd = try manager.openDirectoryForClone() ?? -1
-            let child = try InitProcess(plan: plan, consoleSocket: consoleSocket, cgroupFd: cgroupFd)
+            let trees = try IdmappedTrees(for: plan)
+            let child = try InitProcess(plan: plan, consoleSocket: consoleSocket, cgroupFd: cgroupFd, mountTrees: trees.fds)
+            trees.close()
             initProcess = child
             if cgroupFd >= 0 {
                 close(cgroupFd)

@@ -12,9 +12,9 @@ final class InitProcess {
     var pid: Int32 { child.pid }
 
     /// Clones the init (it waits for `proceed()`).
-    init(plan: ExecutionPlan, consoleSocket: Int32, cgroupFd: Int32 = -1) throws(RuntimeError) {
+    init(plan: ExecutionPlan, consoleSocket: Int32, cgroupFd: Int32 = -1, mountTrees: [Int: Int32] = [:]) throws(RuntimeError) {
         let arena = CArena()
-        var lowered = plan.lowered(in: arena, consoleSocket: consoleSocket, cgroupFd: cgroupFd)
+        var lowered = plan.lowered(in: arena, consoleSocket: consoleSocket, cgroupFd: cgroupFd, mountTrees: mountTrees)
         var error = petrel_error()
         let spawned = withExtendedLifetime(arena) { petrel_spawn(&lowered, &child, &error) }
         guard spawned == 0 else { throw Self.describe(error, fallback: "cannot start the container's init") }
@@ -73,12 +73,15 @@ final class InitProcess {
         petrel_child_release(&child)
     }
 
-    static func describe(_ error: petrel_error, fallback: String) -> RuntimeError {
+    /// The executor's report as Swift strings.
+    static func fields(_ error: petrel_error) -> (step: String, syscall: String, path: String, detail: String) {
         var error = error
-        let step = withUnsafeBytes(of: &error.step) { cString($0) }
-        let syscall = withUnsafeBytes(of: &error.syscall) { cString($0) }
-        var path = withUnsafeBytes(of: &error.path) { cString($0) }
-        let detail = withUnsafeBytes(of: &error.detail) { cString($0) }
+        return (withUnsafeBytes(of: &error.step) { cString($0) }, withUnsafeBytes(of: &error.syscall) { cString($0) },
+                withUnsafeBytes(of: &error.path) { cString($0) }, withUnsafeBytes(of: &error.detail) { cString($0) })
+    }
+
+    static func describe(_ error: petrel_error, fallback: String) -> RuntimeError {
+        var (step, syscall, path, detail) = fields(error)
         if step == "exec" && !detail.isEmpty {
             // runc's wording, which engines and users grep for.
             return RuntimeError("exec: \(JSONText.quote(path)): \(detail)")

@@ -45,7 +45,8 @@ final class CArena {
 
 extension ExecutionPlan {
     /// Lowers the plan to C. Fds are owned by the caller.
-    func lowered(in arena: CArena, consoleSocket: Int32, cgroupFd: Int32) -> petrel_plan {
+    /// `mountTrees`: mount index -> id-mapped tree fd (IdmappedTrees).
+    func lowered(in arena: CArena, consoleSocket: Int32, cgroupFd: Int32, mountTrees: [Int: Int32] = [:]) -> petrel_plan {
         var plan = petrel_plan()
         plan.namespaces = arena.array(namespaces.map { petrel_namespace(clone_flag: $0.cloneFlag, path: arena.optionalString($0.path)) })
         plan.namespace_count = namespaces.count
@@ -56,8 +57,10 @@ extension ExecutionPlan {
         plan.root_readonly = rootReadonly ? 1 : 0
         plan.root_propagation = rootPropagation
         plan.no_pivot = noPivot ? 1 : 0
-        plan.mounts = arena.array(mounts.map { mount in
+        plan.mounts = arena.array(mounts.enumerated().map { (index, mount) in
             var lowered = petrel_mount()
+            lowered.tree_fd = mountTrees[index] ?? -1
+            lowered.idmapped = mount.idmap != nil && lowered.tree_fd >= 0 ? 1 : 0
             lowered.kind = mount.kind.rawValue
             lowered.source = arena.string(mount.source)
             lowered.destination = arena.string(mount.destination)

@@ -24,6 +24,18 @@ public struct ExecutionPlan: Sendable, Equatable {
         public var recursive: Bool
         public var targetIsFile: Bool
         public var cgroupSubsystems: [String] = []
+        /// Bind mounts only: made id-mapped by the parent (open_tree + mount_setattr)
+        /// before the clone, then moved into place by the child.
+        public var idmap: IDMapping?
+    }
+
+    /// The user namespace an id-mapped mount takes its mapping from, as
+    /// "containerID hostID size" lines (the format of /proc/PID/uid_map).
+    public struct IDMapping: Sendable, Equatable {
+        public var uidMappings: [String]
+        public var gidMappings: [String]
+        /// `ridmap`: submounts of an rbind are id-mapped too.
+        public var recursive: Bool
     }
 
     public struct Device: Sendable, Equatable {

@@ -32,6 +32,9 @@ public struct MountOptions: Equatable, Sendable {
     public var propagation: UInt = 0
     public var bind = false
     public var recursive = false
+    /// `idmap` / `ridmap`: an id-mapped bind mount (ridmap also maps the submounts).
+    public var idmap = false
+    public var recursiveIdmap = false
     /// Options the kernel gets as the data string, in their original order.
     public var data: [String] = []
 
@@ -64,7 +67,7 @@ public struct MountOptions: Equatable, Sendable {
 
     /// Every option name petrel understands outside the data string (for `features`).
     public static var knownOptionNames: [String] {
-        (Array(flagTable.keys) + Array(propagationFlags.keys) + ["bind", "rbind"]).sorted()
+        (Array(flagTable.keys) + Array(propagationFlags.keys) + ["bind", "rbind", "idmap", "ridmap"]).sorted()
     }
 
     public init() {}
@@ -76,6 +79,11 @@ public struct MountOptions: Equatable, Sendable {
             } else if option == "rbind" {
                 bind = true
                 recursive = true
+            } else if option == "idmap" {
+                idmap = true
+            } else if option == "ridmap" {
+                idmap = true
+                recursiveIdmap = true
             } else if let entry = Self.flagTable[option] {
                 if entry.clear { flags &= ~entry.flag } else { flags |= entry.flag }
             } else if let propagation = Self.propagationFlags[option] {

@@ -57,8 +57,12 @@ public struct PlanBuilder {
             plan.rootPropagation = flags
         }
         plan.noPivot = options.noPivot
+        plan.uidMappings = (linux?.uidMappings ?? []).map(Self.mappingLine)
+        plan.gidMappings = (linux?.gidMappings ?? []).map(Self.mappingLine)
         plan.mounts = try (spec.mounts ?? []).enumerated().map { (index, mount) throws(RuntimeError) in
-            try planMount(mount, index: index, bundle: bundle, cgroupNamespace: cgroupNamespace)
+            var planned = try planMount(mount, index: index, bundle: bundle, cgroupNamespace: cgroupNamespace)
+            planned.idmap = try planIDMapping(mount, index: index, isBind: planned.kind == .bind, container: plan)
+            return planned
         }
         let devBound = plan.mounts.contains { $0.destination == "/dev" && $0.kind == .bind }
         plan.setupDevSymlinks = !devBound
@@ -71,8 +75,6 @@ public struct PlanBuilder {
         plan.sysctls = (linux?.sysctl ?? [:]).sorted { $0.key < $1.key }.map {
             ExecutionPlan.Sysctl(path: $0.key.replacingDots(), value: $0.value)
         }
-        plan.uidMappings = (linux?.uidMappings ?? []).map { "\($0.containerID) \($0.hostID) \($0.size)" }
-        plan.gidMappings = (linux?.gidMappings ?? []).map { "\($0.containerID) \($0.hostID) \($0.size)" }
 
         if let process = spec.process { try planProcess(process, into: &plan) }
         if let seccomp = linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(seccomp) }
@@ -195,6 +197,41 @@ public struct PlanBuilder {
             }
         }
         return planned
+    }
+
+    static func mappingLine(_ mapping: LinuxIDMapping) -> String {
+        "\(mapping.containerID) \(mapping.hostID) \(mapping.size)"
+    }
+
+    /// runtime-spec 1.2: `idmap`/`ridmap` options, or uidMappings/gidMappings on the mount
+    /// (which imply `idmap`, as in runc). Without mappings of its own the mount takes the
+    /// container's user namespace mappings.
+    private func planIDMapping(_ mount: Mount, index: Int, isBind: Bool, container: ExecutionPlan) throws(RuntimeError) -> ExecutionPlan.IDMapping? {
+        let options = MountOptions(parsing: mount.options ?? [])
+        let uids = mount.uidMappings ?? []
+        let gids = mount.gidMappings ?? []
+        guard options.idmap || !uids.isEmpty || !gids.isEmpty else { return nil }
+        let field = "mounts[\(index)]"
+        guard isBind else {
+            throw RuntimeError("\(field): id-mapped mounts (idmap, ridmap, uidMappings, gidMappings) are only supported for bind mounts")
+        }
+        if uids.isEmpty != gids.isEmpty {
+            throw RuntimeError("\(field): uidMappings and gidMappings must be given together")
+        }
+        for (name, list) in [("uidMappings", uids), ("gidMappings", gids)] {
+            if let bad = list.firstIndex(where: { $0.size == 0 }) {
+                throw RuntimeError("\(field).\(name)[\(bad)].size: must be at least 1")
+            }
+        }
+        if uids.isEmpty {
+            guard !container.uidMappings.isEmpty, !container.gidMappings.isEmpty else {
+                throw RuntimeError("\(field): idmap without uidMappings/gidMappings on the mount needs linux.uidMappings and linux.gidMappings (a user namespace)")
+            }
+            return ExecutionPlan.IDMapping(
+                uidMappings: container.uidMappings, gidMappings: container.gidMappings, recursive: options.recursiveIdmap)
+        }
+        return ExecutionPlan.IDMapping(
+            uidMappings: uids.map(Self.mappingLine), gidMappings: gids.map(Self.mappingLine), recursive: options.recursiveIdmap)
     }
 
     /// runc's default devices, then linux.devices (a spec entry replaces a default one).
