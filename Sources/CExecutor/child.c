@@ -170,7 +170,7 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd) {
     if (in_user_namespace(plan)) {
         // Become root of the user namespace (the parent has written the maps): until then
         // our host ids are unmapped there and every file we create fails with EOVERFLOW.
-        if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0) {
+        if (pe_setresgid(0, 0, 0) != 0 || pe_setresuid(0, 0, 0) != 0) {
             pe_fail(&child->error, errno, "user namespace", "setresuid", "0", "is uid/gid 0 mapped?");
             die(child, 1);
         }

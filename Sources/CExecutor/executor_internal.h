@@ -22,6 +22,16 @@ typedef struct {
     petrel_error error;
 } pe_child;
 
+// --- raw identity syscalls ---
+// glibc's setresuid/setgroups wrappers signal every thread the *parent* had (nptl setxid);
+// in a clone3 child those threads do not exist and the wrapper can hang. The raw
+// syscalls change only the calling thread, which is the whole child.
+#include <sys/syscall.h>
+#include <unistd.h>
+static inline int pe_setresuid(unsigned int r, unsigned int e, unsigned int s) { return (int)syscall(SYS_setresuid, r, e, s); }
+static inline int pe_setresgid(unsigned int r, unsigned int e, unsigned int s) { return (int)syscall(SYS_setresgid, r, e, s); }
+static inline int pe_setgroups(size_t count, const unsigned int *groups) { return (int)syscall(SYS_setgroups, count, groups); }
+
 // --- util.c ---
 size_t pe_strlcpy(char *dst, const char *src, size_t size);
 size_t pe_strlen(const char *s);

@@ -172,17 +172,17 @@ int pe_identity(pe_child *child) {
     }
     // Always replace the supplementary groups: never let the host's leak in. A user
     // namespace with setgroups denied refuses even an empty list; that is fine.
-    if (setgroups(plan->additional_gid_count, (const gid_t *)plan->additional_gids) != 0) {
+    if (pe_setgroups(plan->additional_gid_count, plan->additional_gids) != 0) {
         if (!(errno == EPERM && plan->additional_gid_count == 0)) {
             return pe_fail(&child->error, errno, "user", "setgroups", "", NULL);
         }
     }
-    if (setresgid(plan->gid, plan->gid, plan->gid) != 0) {
+    if (pe_setresgid(plan->gid, plan->gid, plan->gid) != 0) {
         char number[16];
         pe_format_int(number, sizeof(number), plan->gid);
         return pe_fail(&child->error, errno, "user", "setresgid", number, NULL);
     }
-    if (setresuid(plan->uid, plan->uid, plan->uid) != 0) {
+    if (pe_setresuid(plan->uid, plan->uid, plan->uid) != 0) {
         char number[16];
         pe_format_int(number, sizeof(number), plan->uid);
         return pe_fail(&child->error, errno, "user", "setresuid", number, NULL);
