@@ -91,32 +91,49 @@ static int read_cap_last(void) {
     return value > 0 && value < 64 ? value : 40;
 }
 
-static void join_namespaces(pe_child *child) {
+int pe_join_namespaces(pe_child *child) {
     const petrel_plan *plan = child->plan;
+    // Open every file first, as runc does: once inside a joined user namespace we may no
+    // longer be allowed to open another process's /proc/PID/ns files.
+    int fds[16];
+    size_t owner[16];
+    size_t count = 0;
+    for (size_t i = 0; i < plan->namespace_count; i++) {
+        const petrel_namespace *ns = &plan->namespaces[i];
+        if (!ns->path) continue;
+        if (ns->clone_flag == CLONE_NEWPID || ns->clone_flag == CLONE_NEWTIME) continue;  // joined by the parent
+        if (count == sizeof(fds) / sizeof(fds[0])) return pe_fail(&child->error, E2BIG, "namespaces", "open", ns->path, "too many namespaces");
+        fds[count] = open(ns->path, O_RDONLY | O_CLOEXEC);
+        if (fds[count] < 0) {
+            int err = errno;
+            for (size_t k = 0; k < count; k++) close(fds[k]);
+            return pe_fail(&child->error, err, "namespaces", "open", ns->path, NULL);
+        }
+        owner[count++] = i;
+    }
     // The user namespace first: it decides what the other joins are allowed to do.
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < plan->namespace_count; i++) {
-            const petrel_namespace *ns = &plan->namespaces[i];
-            if (!ns->path) continue;
-            bool user = ns->clone_flag == CLONE_NEWUSER;
-            if ((pass == 0) != user) continue;
-            if (ns->clone_flag == CLONE_NEWPID || ns->clone_flag == CLONE_NEWTIME) continue;  // joined by the parent
-            int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
-            if (fd < 0) {
-                pe_fail(&child->error, errno, "namespaces", "open", ns->path, NULL);
-                die(child, 1);
+    int rc = 0;
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        for (size_t k = 0; k < count; k++) {
+            const petrel_namespace *ns = &plan->namespaces[owner[k]];
+            if ((pass == 0) != (ns->clone_flag == CLONE_NEWUSER)) continue;
+            if (setns(fds[k], (int)ns->clone_flag) != 0) {
+                rc = pe_fail(&child->error, errno, "namespaces", "setns", ns->path, NULL);
+                break;
             }
-            if (setns(fd, (int)ns->clone_flag) != 0) {
-                pe_fail(&child->error, errno, "namespaces", "setns", ns->path, NULL);
-                die(child, 1);
-            }
-            close(fd);
         }
     }
+    for (size_t k = 0; k < count; k++) close(fds[k]);
+    return rc;
+}
+
+/// A new cgroup namespace is made after the parent placed us in the container's cgroup,
+/// so that cgroup becomes its root.
+static void unshare_cgroup(pe_child *child) {
+    const petrel_plan *plan = child->plan;
     for (size_t i = 0; i < plan->namespace_count; i++) {
         const petrel_namespace *ns = &plan->namespaces[i];
         if (ns->path || ns->clone_flag != CLONE_NEWCGROUP) continue;
-        // After the parent placed us in the container's cgroup, so it becomes our root.
         if (unshare(CLONE_NEWCGROUP) != 0) {
             pe_fail(&child->error, errno, "namespaces", "unshare", "cgroup", NULL);
             die(child, 1);
@@ -139,7 +156,7 @@ static bool seccomp_before_identity(const petrel_plan *plan) {
     return plan->uid != 0;
 }
 
-_Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd) {
+_Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespaces_done) {
     pe_child state;
     char *raw = (char *)&state;
     for (size_t i = 0; i < sizeof(state); i++) raw[i] = 0;
@@ -166,7 +183,8 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd) {
         }
     }
 
-    join_namespaces(child);
+    if (!namespaces_done && pe_join_namespaces(child) != 0) die(child, 1);
+    unshare_cgroup(child);
     if (in_user_namespace(plan)) {
         // Become root of the user namespace (the parent has written the maps): until then
         // our host ids are unmapped there and every file we create fails with EOVERFLOW.

@@ -72,6 +72,17 @@ int pe_find_executable(pe_child *child, char *resolved, size_t size);
 int pe_load_seccomp(pe_child *child);
 /// AppArmor profile / SELinux label for the coming execve.
 int pe_lsm_labels(pe_child *child);
-_Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd);
+/// The init. namespaces_done: a first stage already joined and made its namespaces.
+_Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespaces_done);
+/// setns into every namespace joined by path (user first), except pid and time.
+int pe_join_namespaces(pe_child *child);
+
+// --- stage.c ---
+/// Whether the namespaces need a first stage: a joined user namespace must own the new
+/// namespaces, and namespaces owned by the host can only be joined before a new user
+/// namespace is made; clone3 flags can do neither.
+bool pe_needs_first_stage(const petrel_plan *plan);
+/// Joins, unshares, clones the init (CLONE_PARENT) and hands its pidfd to the parent.
+_Noreturn void pe_first_stage_main(const petrel_plan *plan, int sync_fd);
 
 #endif

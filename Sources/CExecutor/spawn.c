@@ -63,6 +63,55 @@ static int enter_for_children(const petrel_plan *plan, parent_namespaces *saved,
     return 0;
 }
 
+/// The pid of a pidfd's process in our pid namespace (the first stage may live in the
+/// container's, where the pid it saw means nothing here).
+static pid_t pidfd_pid(int pidfd) {
+    char path[64] = "/proc/self/fdinfo/";
+    char number[16];
+    pe_format_int(number, sizeof(number), pidfd);
+    pe_append(path, sizeof(path), number);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    char text[1024];
+    ssize_t n = read(fd, text, sizeof(text) - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    text[n] = 0;
+    char *line = strstr(text, "\nPid:");
+    if (!line) return -1;
+    line += 5;
+    while (*line == ' ' || *line == '\t') line++;
+    long value = 0;
+    while (*line >= '0' && *line <= '9') value = value * 10 + (*line++ - '0');
+    return value > 0 ? (pid_t)value : -1;
+}
+
+/// Reaps the first stage and takes over the init it cloned (see stage.c).
+static int take_handoff(petrel_child *child, petrel_error *error) {
+    int init_pidfd = -1;
+    int type = petrel_child_wait(child, &init_pidfd, error);
+    int status;
+    while (waitpid(child->pid, &status, 0) < 0 && errno == EINTR) {}
+    if (child->pidfd >= 0) close(child->pidfd);
+    child->pid = -1;
+    child->pidfd = -1;
+    pid_t init = type == PETREL_MSG_HANDOFF && init_pidfd >= 0 ? pidfd_pid(init_pidfd) : -1;
+    if (init <= 0) {
+        if (init_pidfd >= 0) {
+            syscall(SYS_pidfd_send_signal, init_pidfd, SIGKILL, NULL, 0);
+            siginfo_t info;
+            while (waitid((idtype_t)3 /* P_PIDFD */, (id_t)init_pidfd, &info, WEXITED) < 0 && errno == EINTR) {}
+            close(init_pidfd);
+        }
+        if (type != -1) pe_fail(error, 0, "spawn", "", "", "the first stage did not hand over the init");
+        petrel_child_release(child);
+        return -1;
+    }
+    child->pid = init;
+    child->pidfd = init_pidfd;
+    return 0;
+}
+
 int petrel_spawn(const petrel_plan *plan, petrel_child *child, petrel_error *error) {
     memset(error, 0, sizeof(*error));
     child->pid = -1;
@@ -79,8 +128,9 @@ int petrel_spawn(const petrel_plan *plan, petrel_child *child, petrel_error *err
         close(pair[1]);
         return -1;
     }
+    bool first_stage = pe_needs_first_stage(plan);
     uint64_t flags = CLONE_PIDFD;
-    for (size_t i = 0; i < plan->namespace_count; i++) {
+    for (size_t i = 0; i < plan->namespace_count && !first_stage; i++) {
         const petrel_namespace *ns = &plan->namespaces[i];
         if (ns->path || ns->clone_flag == CLONE_NEWCGROUP || ns->clone_flag == CLONE_NEWTIME) continue;
         flags |= ns->clone_flag;
@@ -98,7 +148,8 @@ int petrel_spawn(const petrel_plan *plan, petrel_child *child, petrel_error *err
     long pid = syscall(SYS_clone3, &args, sizeof(args));
     if (pid == 0) {
         close(pair[0]);
-        pe_child_main(plan, pair[1]);
+        if (first_stage) pe_first_stage_main(plan, pair[1]);
+        pe_child_main(plan, pair[1], false);
     }
     int clone_errno = errno;
     restore_parent(&saved);
@@ -111,6 +162,7 @@ int petrel_spawn(const petrel_plan *plan, petrel_child *child, petrel_error *err
     child->pid = (pid_t)pid;
     child->sync_fd = pair[0];
     child->pidfd = pidfd;
+    if (first_stage && take_handoff(child, error) != 0) return -1;
     // Written by the parent: inside a user namespace the child could not open it.
     if (plan->set_oom_score_adj) {
         char path[64] = "/proc/";

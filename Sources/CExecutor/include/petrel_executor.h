@@ -174,6 +174,7 @@ enum petrel_message {
     PETREL_MSG_ERROR = 3,        // child -> parent: a petrel_error follows in the same packet
     PETREL_MSG_MOUNTS_DONE = 4,  // child -> parent: see pause_before_pivot
     PETREL_MSG_SECCOMP_FD = 5,   // child -> parent: seccomp listener fd attached (SCM_RIGHTS)
+    PETREL_MSG_HANDOFF = 6,      // first stage -> parent: the init's pidfd attached (SCM_RIGHTS); see petrel_spawn
 };
 
 /// A failure inside the executor: which step, which syscall, on what path, and errno.

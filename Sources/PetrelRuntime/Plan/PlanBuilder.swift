@@ -57,11 +57,18 @@ public struct PlanBuilder {
             plan.rootPropagation = flags
         }
         plan.noPivot = options.noPivot
-        plan.uidMappings = (linux?.uidMappings ?? []).map(Self.mappingLine)
-        plan.gidMappings = (linux?.gidMappings ?? []).map(Self.mappingLine)
+        let uidMappings = (linux?.uidMappings ?? []).map(Self.mappingLine)
+        let gidMappings = (linux?.gidMappings ?? []).map(Self.mappingLine)
+        // A joined user namespace has its maps already (runc still wants them in config.json).
+        let joinedUserNamespace = namespaces.contains { $0.type == .user && !($0.path ?? "").isEmpty }
+        if !joinedUserNamespace {
+            plan.uidMappings = uidMappings
+            plan.gidMappings = gidMappings
+        }
         plan.mounts = try (spec.mounts ?? []).enumerated().map { (index, mount) throws(RuntimeError) in
             var planned = try planMount(mount, index: index, bundle: bundle, cgroupNamespace: cgroupNamespace)
-            planned.idmap = try planIDMapping(mount, index: index, isBind: planned.kind == .bind, container: plan)
+            planned.idmap = try planIDMapping(mount, index: index, isBind: planned.kind == .bind,
+                                              container: (uidMappings, gidMappings))
             return planned
         }
         let devBound = plan.mounts.contains { $0.destination == "/dev" && $0.kind == .bind }
@@ -206,7 +213,7 @@ public struct PlanBuilder {
     /// runtime-spec 1.2: `idmap`/`ridmap` options, or uidMappings/gidMappings on the mount
     /// (which imply `idmap`, as in runc). Without mappings of its own the mount takes the
     /// container's user namespace mappings.
-    private func planIDMapping(_ mount: Mount, index: Int, isBind: Bool, container: ExecutionPlan) throws(RuntimeError) -> ExecutionPlan.IDMapping? {
+    private func planIDMapping(_ mount: Mount, index: Int, isBind: Bool, container: (uid: [String], gid: [String])) throws(RuntimeError) -> ExecutionPlan.IDMapping? {
         let options = MountOptions(parsing: mount.options ?? [])
         let uids = mount.uidMappings ?? []
         let gids = mount.gidMappings ?? []
@@ -224,11 +231,11 @@ public struct PlanBuilder {
             }
         }
         if uids.isEmpty {
-            guard !container.uidMappings.isEmpty, !container.gidMappings.isEmpty else {
+            guard !container.uid.isEmpty, !container.gid.isEmpty else {
                 throw RuntimeError("\(field): idmap without uidMappings/gidMappings on the mount needs linux.uidMappings and linux.gidMappings (a user namespace)")
             }
             return ExecutionPlan.IDMapping(
-                uidMappings: container.uidMappings, gidMappings: container.gidMappings, recursive: options.recursiveIdmap)
+                uidMappings: container.uid, gidMappings: container.gid, recursive: options.recursiveIdmap)
         }
         return ExecutionPlan.IDMapping(
             uidMappings: uids.map(Self.mappingLine), gidMappings: gids.map(Self.mappingLine), recursive: options.recursiveIdmap)

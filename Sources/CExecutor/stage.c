@@ -1,0 +1,109 @@
+// The first stage, for namespace sets clone3 flags cannot express (runc's nsexec order):
+// joining a user namespace that must own new namespaces (a Kubernetes pod's containers),
+// or creating a user namespace after joining namespaces the host owns. It joins, makes the
+// new namespaces with unshare, clones the init into them with CLONE_PARENT (so the init
+// is still the runtime's child) and hands the init's pidfd to the parent.
+#include "executor_internal.h"
+
+#include <errno.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define NEW_BY_UNSHARE (CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID)
+
+bool pe_needs_first_stage(const petrel_plan *plan) {
+    bool joined_user = false, new_user = false, new_other = false, joined_other = false;
+    for (size_t i = 0; i < plan->namespace_count; i++) {
+        const petrel_namespace *ns = &plan->namespaces[i];
+        if (ns->clone_flag == CLONE_NEWUSER) {
+            if (ns->path) joined_user = true; else new_user = true;
+        } else if (ns->clone_flag & (NEW_BY_UNSHARE | CLONE_NEWCGROUP)) {
+            if (ns->clone_flag == CLONE_NEWPID && ns->path) continue;  // entered by the parent
+            if (ns->path) joined_other = true;
+            else if (ns->clone_flag != CLONE_NEWCGROUP) new_other = true;
+        }
+    }
+    return (joined_user && new_other) || (new_user && joined_other);
+}
+
+static _Noreturn void fail(int sync_fd, petrel_error *error) {
+    petrel_packet packet;
+    char *raw = (char *)&packet;
+    for (size_t i = 0; i < sizeof(packet); i++) raw[i] = 0;
+    packet.type = PETREL_MSG_ERROR;
+    packet.error = *error;
+    ssize_t n;
+    do n = send(sync_fd, &packet, sizeof(packet), MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+    _exit(1);
+}
+
+static void hand_off(int sync_fd, int pidfd) {
+    petrel_packet packet;
+    char *raw = (char *)&packet;
+    for (size_t i = 0; i < sizeof(packet); i++) raw[i] = 0;
+    packet.type = PETREL_MSG_HANDOFF;
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    for (size_t i = 0; i < sizeof(control); i++) control.buf[i] = 0;
+    struct iovec iov = {.iov_base = &packet, .iov_len = sizeof(packet)};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof(control.buf)};
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    *(int *)CMSG_DATA(cmsg) = pidfd;
+    ssize_t n;
+    do n = sendmsg(sync_fd, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+    // If the parent is gone the init dies with it (PDEATHSIG); nothing more to do here.
+}
+
+_Noreturn void pe_first_stage_main(const petrel_plan *plan, int sync_fd) {
+    pe_child state;
+    char *raw = (char *)&state;
+    for (size_t i = 0; i < sizeof(state); i++) raw[i] = 0;
+    state.plan = plan;
+    state.sync_fd = sync_fd;
+    state.root_fd = -1;
+    state.fifo_fd = -1;
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+
+    if (pe_join_namespaces(&state) != 0) fail(sync_fd, &state.error);
+    int flags = 0;
+    bool new_user = false;
+    for (size_t i = 0; i < plan->namespace_count; i++) {
+        const petrel_namespace *ns = &plan->namespaces[i];
+        if (ns->path) continue;
+        if (ns->clone_flag == CLONE_NEWUSER) new_user = true;
+        else if (ns->clone_flag & NEW_BY_UNSHARE) flags |= (int)ns->clone_flag;
+    }
+    // The user namespace first, so that it owns the others.
+    if (new_user && unshare(CLONE_NEWUSER) != 0) {
+        pe_fail(&state.error, errno, "namespaces", "unshare", "user", NULL);
+        fail(sync_fd, &state.error);
+    }
+    if (flags && unshare(flags) != 0) {
+        pe_fail(&state.error, errno, "namespaces", "unshare", "", "mount/network/ipc/uts/pid");
+        fail(sync_fd, &state.error);
+    }
+    // A new pid namespace only applies to children: the init is the first one.
+    int pidfd = -1;
+    struct clone_args args;
+    for (size_t i = 0; i < sizeof(args); i++) ((char *)&args)[i] = 0;
+    args.flags = CLONE_PARENT | CLONE_PIDFD;  // exit_signal must be 0: the kernel uses ours
+    args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+    long pid = syscall(SYS_clone3, &args, sizeof(args));
+    if (pid == 0) pe_child_main(plan, sync_fd, true);
+    if (pid < 0) {
+        pe_fail(&state.error, errno, "spawn", "clone3", "", "the init, from the first stage");
+        fail(sync_fd, &state.error);
+    }
+    hand_off(sync_fd, pidfd);
+    _exit(0);
+}
