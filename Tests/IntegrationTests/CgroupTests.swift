@@ -85,6 +85,10 @@ struct Cgroups {
         #expect(t.runtime(["resume", id]).status == 0)
         #expect(t.status(id) == "running")
         #expect(t.runtime(["resume", id]).status != 0)
+        // A paused container is killed and removed by delete --force, cgroup included.
+        #expect(t.runtime(["pause", id]).status == 0)
+        #expect(t.runtime(["delete", "--force", id]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: dir))
     }
 
     @Test("update changes limits immediately")
@@ -101,6 +105,13 @@ struct Cgroups {
         let stdin = t.runtime(["update", "-r", "-", id], stdin: "{\"pids\":{\"limit\":7}}")
         #expect(stdin.status == 0, "\(stdin)")
         #expect(read(pids + "/pids.max") == "7")
+        // -r FILE; swap equal to the limit means no swap at all (v2: memory.swap.max 0).
+        let file = t.dir + "/resources.json"
+        try "{\"memory\":{\"limit\":67108864,\"swap\":67108864}}".write(toFile: file, atomically: true, encoding: .utf8)
+        let fromFile = t.runtime(["update", "-r", file, id])
+        #expect(fromFile.status == 0, "\(fromFile)")
+        #expect(read(memory + (Self.v2 ? "/memory.max" : "/memory.limit_in_bytes")) == "67108864")
+        if Self.v2 { #expect(read(memory + "/memory.swap.max") == "0") }
     }
 
     @Test("ps lists the init and delete removes the cgroup")
@@ -129,6 +140,60 @@ struct Cgroups {
         #expect(object?["type"] as? String == "stats")
         let limit = (((object?["data"] as? [String: Any])?["memory"] as? [String: Any])?["usage"] as? [String: Any])?["limit"] as? Int
         #expect(limit == 67_108_864)
+    }
+
+    @Test("events streams an oom event when a process in the container is OOM-killed")
+    func eventsOOM() throws {
+        let t = try sandbox(["memory": ["limit": 33_554_432, "swap": 33_554_432]])
+        defer { t.cleanup() }
+        // The init survives: only the allocating child is killed.
+        let id = try t.runDetached(["sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.1; done; tail /dev/zero; sleep 100"])
+        let events = t.spawn(["events", "--interval", "1s", id])
+        defer {
+            events.signal(SIGKILL)
+            _ = events.wait()
+        }
+        // Give events time to arm its OOM watch before the OOM happens.
+        _ = Harness.eventually(timeout: 5) { events.stdoutSoFar.contains("\"type\":\"stats\"") }
+        FileManager.default.createFile(atPath: t.rootfs + "/tmp/go", contents: nil)
+        let seen = Harness.eventually(timeout: 15) { events.stdoutSoFar.contains("\"type\":\"oom\"") }
+        #expect(seen, "no oom event in: \(events.stdoutSoFar)")
+        let line = events.stdoutSoFar.split(separator: "\n").first { $0.contains("\"type\":\"oom\"") }
+        let object = try line.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(object?["id"] as? String == id)
+        #expect(t.status(id) == "running", "the init survives the OOM kill of its child")
+    }
+
+    @Test("--systemd-cgroup places the container at slice/prefix-name.scope (cgroupfs emulation)",
+          .enabled(if: !Harness.isRunc, "runc's systemd driver needs a running systemd"))
+    func systemdCgroupPath() throws {
+        let t = try sandbox(["pids": ["limit": 9]])
+        defer { t.cleanup() }
+        let name = "it\(Harness.randomToken())"
+        try t.setConfig("linux.cgroupsPath", "petrel-test.slice:petrel:\(name)")
+        try t.setArgs(["sleep", "60"])
+        let id = t.newID("sd")
+        let run = t.runtime(["--systemd-cgroup", "run", "--detach", "--bundle", t.bundle, id])
+        try #require(run.succeeded, "\(run)")
+        let dir = try directory(t, id, "pids")
+        #expect(dir.hasSuffix("/petrel-test.slice/petrel-\(name).scope"), "\(dir)")
+        #expect(read(dir + "/pids.max") == "9")
+        #expect(t.runtime(["--systemd-cgroup", "delete", "--force", id]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: dir))
+        #expect(!FileManager.default.fileExists(atPath: (dir as NSString).deletingLastPathComponent), "the slice it made is gone too")
+    }
+
+    @Test("--systemd-cgroup refuses a cgroupsPath that is not slice:prefix:name",
+          .enabled(if: !Harness.isRunc, "runc's systemd driver needs a running systemd"))
+    func systemdCgroupBadPath() throws {
+        let t = try sandbox([:])
+        defer { t.cleanup() }
+        try t.setConfig("linux.cgroupsPath", "/plain/path")
+        let id = t.newID()
+        let result = t.runtime(["--systemd-cgroup", "create", "--bundle", t.bundle, id])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("slice:prefix:name"), "\(result.stderr)")
+        #expect(!t.hasStateDir(id))
     }
 
     @Test("a limit the kernel rejects names the file and leaves nothing", .enabled(if: !Harness.isRunc, "runc's wording differs"))

@@ -242,6 +242,12 @@ final class Child: @unchecked Sendable {
 
     /// Waits for the child to exit; after `timeout` seconds it is killed with SIGKILL and the
     /// current test records an issue.
+    /// What the process has written to stdout so far (it may still be running).
+    var stdoutSoFar: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
+
+    /// Sends a signal (the test owns this process).
+    func signal(_ number: Int32) { if pid > 0 { kill(pid, number) } }
+
     func wait(timeout: TimeInterval = Harness.commandTimeout,
               sourceLocation: SourceLocation = #_sourceLocation) -> Output {
         var timedOut = false
