@@ -2,6 +2,8 @@
 // capabilities, no_new_privs, seccomp and the PATH lookup. Runs in the child.
 #include "executor_internal.h"
 
+#include <sys/mount.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -56,6 +58,21 @@ static int send_fd(int socket_fd, int fd, const char *name) {
     return n < 0 ? -1 : 0;
 }
 
+/// runtime-spec default devices: /dev/console is the init's pty, bind-mounted (runc too).
+static int bind_console(pe_child *child, int slave) {
+    int fd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) return pe_fail(&child->error, errno, "console", "open", "/dev/console", NULL);
+    close(fd);
+    char source[32] = "/proc/self/fd/";
+    char number[16];
+    pe_format_int(number, sizeof(number), slave);
+    pe_append(source, sizeof(source), number);
+    if (mount(source, "/dev/console", NULL, MS_BIND, NULL) != 0) {
+        return pe_fail(&child->error, errno, "console", "mount", "/dev/console", "bind the pty");
+    }
+    return 0;
+}
+
 int pe_console(pe_child *child) {
     const petrel_plan *plan = child->plan;
     if (!plan->terminal) return 0;
@@ -88,6 +105,7 @@ int pe_console(pe_child *child) {
         }
     }
     close(master);
+    if (rc == 0 && !plan->exec_mode) rc = bind_console(child, slave);
     if (rc != 0) {
         if (slave >= 0) close(slave);
         return rc;

@@ -15,12 +15,6 @@ extension PendingVerb {
     }
 }
 
-struct Exec: PendingVerb {
-    static let configuration = CommandConfiguration(commandName: "exec", abstract: "Run a process in a running container (not yet).")
-    @OptionGroup var global: GlobalOptions
-    @Argument(parsing: .captureForPassthrough) var rest: [String] = []
-}
-
 struct Features: PendingVerb {
     static let configuration = CommandConfiguration(commandName: "features", abstract: "Print the features this build supports (not yet).")
     @OptionGroup var global: GlobalOptions

@@ -162,6 +162,12 @@ typedef struct {
     // --- LSM labels (checked against the host by the planner) ---
     const char *apparmor_profile;    // NULL: none; else written as "exec PROFILE" before exec
     const char *selinux_label;       // NULL: none; else the exec label (/proc/self/attr/exec)
+
+    // --- exec into a running container ---
+    // Every namespace has a path (the init's /proc/PID/ns/*): the child joins them and
+    // skips all filesystem setup (mounts, devices, root switch, paths, hostname, sysctls),
+    // then sets up the process as usual. setsid only with a terminal, like runc.
+    int exec_mode;
 } petrel_plan;
 
 // ---------------------------------------------------------------------------------------

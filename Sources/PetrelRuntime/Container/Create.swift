@@ -20,8 +20,8 @@ extension Runtime {
         if !terminal && request.consoleSocket != nil {
             throw RuntimeError("cannot use console socket if petrel will not detach or allocate tty")
         }
-        if terminal && request.consoleSocket == nil {
-            throw RuntimeError("process.terminal: a foreground terminal needs --console-socket in this version")
+        if terminal && request.consoleSocket == nil && request.consoleSocketFd < 0 {
+            throw RuntimeError("process.terminal: a terminal needs --console-socket (or run in the foreground)")
         }
 
         var options = LaunchOptions()
@@ -45,7 +45,10 @@ extension Runtime {
             guard petrel_mkfifo(store.execFifo(request.id), 0o622) == 0 else {
                 throw RuntimeError.sys("cannot create exec fifo", "mkfifo", path: store.execFifo(request.id))
             }
-            if let path = request.consoleSocket {
+            if request.consoleSocketFd >= 0 {
+                consoleSocket = dup(request.consoleSocketFd)
+                guard consoleSocket >= 0 else { throw RuntimeError.sys("cannot use the console socket", "dup") }
+            } else if let path = request.consoleSocket {
                 consoleSocket = petrel_unix_connect(path)
                 guard consoleSocket >= 0 else { throw RuntimeError.sys("cannot connect to console socket", "connect", path: path) }
             }

@@ -127,6 +127,7 @@ extension ExecutionPlan {
         plan.exec_fifo = arena.optionalString(execFifo)
         plan.cgroup_fd = cgroupFd
         plan.pause_before_pivot = pauseBeforePivot ? 1 : 0
+        plan.exec_mode = execMode ? 1 : 0
         plan.apparmor_profile = arena.optionalString(apparmorProfile)
         plan.selinux_label = arena.optionalString(selinuxLabel)
         return plan

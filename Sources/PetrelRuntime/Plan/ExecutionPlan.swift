@@ -104,6 +104,8 @@ public struct ExecutionPlan: Sendable, Equatable {
     public var preserveFds: Int32 = 0
     public var execFifo: String?
     public var pauseBeforePivot = false
+    /// `exec`: join the namespaces (all given by path), no filesystem setup.
+    public var execMode = false
 
     /// Written by the parent into /proc/PID/{uid,gid}_map when a new user namespace is made.
     public var uidMappings: [String] = []

@@ -114,6 +114,36 @@ public struct PlanBuilder {
         return plan
     }
 
+    /// `exec`: `process` runs in the namespaces of the container whose init is `initPid`
+    /// (every namespace the config gives it, new or joined, entered through the init), with
+    /// the container's seccomp filter and the process's own settings.
+    public func buildExec(_ spec: Spec, process: Process, initPid: Int32, preserveFds: Int32) throws(RuntimeError) -> ExecutionPlan {
+        var plan = ExecutionPlan()
+        plan.execMode = true
+        let namespaces = spec.linux?.namespaces ?? []
+        // The user namespace first, as the child joins in that order anyway.
+        plan.namespaces = namespaces.sorted { ($0.type == .user ? 0 : 1) < ($1.type == .user ? 0 : 1) }.map { namespace in
+            ExecutionPlan.Namespace(cloneFlag: NamespaceFlag.cloneFlag(namespace.type),
+                                    path: "/proc/\(initPid)/ns/\(NamespaceFlag.procName(namespace.type))")
+        }
+        try planProcess(process, into: &plan)
+        if let seccomp = spec.linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(seccomp) }
+        if let profile = process.apparmorProfile, !profile.isEmpty {
+            guard securityModules.apparmor else {
+                throw RuntimeError("process.apparmorProfile: AppArmor is not enabled on this host (profile \(JSONText.quote(profile)))")
+            }
+            plan.apparmorProfile = profile
+        }
+        if let label = process.selinuxLabel, !label.isEmpty {
+            guard securityModules.selinux else {
+                throw RuntimeError("process.selinuxLabel: SELinux is not enabled on this host (label \(JSONText.quote(label)))")
+            }
+            plan.selinuxLabel = label
+        }
+        plan.preserveFds = preserveFds
+        return plan
+    }
+
     private func planProcess(_ process: Process, into plan: inout ExecutionPlan) throws(RuntimeError) {
         plan.args = process.args ?? []
         plan.cwd = process.cwd
