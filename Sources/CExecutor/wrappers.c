@@ -140,3 +140,12 @@ int petrel_wifexited(int status) { return WIFEXITED(status); }
 int petrel_wexitstatus(int status) { return WEXITSTATUS(status); }
 int petrel_wifsignaled(int status) { return WIFSIGNALED(status); }
 int petrel_wtermsig(int status) { return WTERMSIG(status); }
+
+int petrel_seccomp_flag_supported(unsigned int flag) {
+    // WAIT_KILLABLE_RECV is only valid together with NEW_LISTENER.
+    if (flag == 32) flag |= 8;
+    long rc = syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, flag, NULL);
+    if (rc == 0) return -1;
+    if (errno == EFAULT) return 1;
+    return errno == EINVAL ? 0 : -1;
+}

@@ -245,6 +245,9 @@ void petrel_child_release(petrel_child *child);
 // ---------------------------------------------------------------------------------------
 
 int petrel_pidfd_open(pid_t pid, unsigned int flags);
+/// Whether the kernel knows a SECCOMP_FILTER_FLAG_* (1), not (0), or cannot tell (-1): a
+/// NULL program fails with EFAULT after the flags passed the check, EINVAL before.
+int petrel_seccomp_flag_supported(unsigned int flag);
 int petrel_pidfd_send_signal(int pidfd, int sig);
 /// Opens `path` for reading without blocking and waits until a writer delivers a byte, or
 /// the process behind pidfd exits. Returns 0 when the byte arrived, 1 when the process
