@@ -250,7 +250,7 @@ static int check_executable(const char *path) {
 }
 
 int pe_find_executable(pe_child *child, char *resolved, size_t size) {
-    const char *program = child->plan->argv[0];
+    const char *program = child->plan->exec_path ? child->plan->exec_path : child->plan->argv[0];
     for (const char *c = program; *c; c++) {
         if (*c != '/') continue;
         pe_strlcpy(resolved, program, size);

@@ -168,6 +168,9 @@ typedef struct {
     // skips all filesystem setup (mounts, devices, root switch, paths, hostname, sysctls),
     // then sets up the process as usual. setsid only with a terminal, like runc.
     int exec_mode;
+    // The program to execve when it is not argv[0] looked up in PATH (hooks: `path` with
+    // their own argv[0]). NULL: argv[0].
+    const char *exec_path;
 } petrel_plan;
 
 // ---------------------------------------------------------------------------------------

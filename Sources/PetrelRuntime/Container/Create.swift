@@ -28,6 +28,7 @@ extension Runtime {
         options.noPivot = request.noPivot
         options.preserveFds = request.preserveFds
         options.execFifo = store.execFifo(request.id)
+        options.pauseBeforePivot = HookRunner.needsPause(bundle.spec)
         let plan = try PlanBuilder.forHost(rootfs: bundle.rootfs)
             .build(bundle.spec, bundle: bundle.path, rootfs: bundle.rootfs, options: options)
         if plan.seccomp?.usesNotify == true, (bundle.spec.linux?.seccomp?.listenerPath ?? "").isEmpty {
@@ -71,6 +72,16 @@ extension Runtime {
             }
             try writeIdMappings(plan, pid: child.pid)
             try child.proceed()
+            if options.pauseBeforePivot {
+                // The namespaces exist, the mounts are done, the root is not switched yet.
+                try child.waitFor(PETREL_MSG_MOUNTS_DONE)
+                let state = State(ociVersion: bundle.spec.ociVersion, id: request.id, status: .creating, pid: child.pid,
+                                  bundle: bundle.path, annotations: bundle.spec.annotations)
+                for phase in [HookRunner.Phase.prestart, .createRuntime, .createContainer] {
+                    try HookRunner.run(phase, spec: bundle.spec, state: state, initPid: child.pid)
+                }
+                try child.proceed()
+            }
             let listenerFd = try child.waitForReady()
             if listenerFd >= 0 {
                 defer { close(listenerFd) }

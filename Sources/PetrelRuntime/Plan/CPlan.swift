@@ -128,6 +128,7 @@ extension ExecutionPlan {
         plan.cgroup_fd = cgroupFd
         plan.pause_before_pivot = pauseBeforePivot ? 1 : 0
         plan.exec_mode = execMode ? 1 : 0
+        plan.exec_path = arena.optionalString(execPath)
         plan.apparmor_profile = arena.optionalString(apparmorProfile)
         plan.selinux_label = arena.optionalString(selinuxLabel)
         return plan

@@ -106,6 +106,8 @@ public struct ExecutionPlan: Sendable, Equatable {
     public var pauseBeforePivot = false
     /// `exec`: join the namespaces (all given by path), no filesystem setup.
     public var execMode = false
+    /// The program when it is not args[0] looked up in PATH (a hook's `path`).
+    public var execPath: String?
 
     /// Written by the parent into /proc/PID/{uid,gid}_map when a new user namespace is made.
     public var uidMappings: [String] = []

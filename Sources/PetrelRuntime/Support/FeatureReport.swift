@@ -20,16 +20,11 @@ public enum FeatureReport {
         linux.mountExtensions = Features.MountExtensions(idmap: Features.IDMap(enabled: true))
         return Features(
             ociVersionMin: "1.0.0", ociVersionMax: OCIVersion.current,
-            hooks: Hooks.supportedNames.isEmpty ? nil : Hooks.supportedNames,
+            hooks: HookRunner.phases.map(\.rawValue),
             mountOptions: MountOptions.knownOptionNames, linux: linux,
             annotations: [
                 "io.github.seccomp.libseccomp.version": SeccompCompiler.libseccompVersion,
                 "org.opencontainers.petrel.version": version,
             ])
     }
-}
-
-/// The lifecycle hooks the runtime runs, in the order of the runtime spec.
-public enum Hooks {
-    public static let supportedNames: [String] = []
 }
