@@ -266,6 +266,12 @@ int petrel_recv_fd(int socket_fd);
 /// Connects a SOCK_STREAM unix socket to path; returns the fd (CLOEXEC) or -1.
 int petrel_unix_connect(const char *path);
 int petrel_prctl_set_child_subreaper(void);
+/// A bound SOCK_DGRAM unix socket at path (an old file there is replaced); fd or -1.
+int petrel_unixgram_bind(const char *path);
+/// One datagram to the unix socket at path ("@name": abstract). 0 or -1.
+int petrel_unixgram_send(const char *path, const void *buf, size_t len);
+/// poll(POLLIN) with a timeout: >0 readable, 0 timed out, -1 error.
+int petrel_wait_readable(int fd, int timeout_ms);
 /// Wait for `pid` and return its raw wait status, retrying on EINTR; -1 on error.
 int petrel_waitpid(pid_t pid, int *status);
 int petrel_wifexited(int status);

@@ -24,13 +24,25 @@ extension Runtime {
             throw RuntimeError("process.terminal: a terminal needs --console-socket (or run in the foreground)")
         }
 
+        // sd_notify pass-through (runc's behaviour when NOTIFY_SOCKET is set).
+        var spec = bundle.spec
+        let notify = NotifySocket.fromEnvironment(stateDirectory: store.directory(request.id))
+        notify?.configure(&spec)
+        // Socket activation (runc): fds 3.. handed to the runtime by systemd go on to the
+        // container first, then the --preserve-fds ones.
+        let activated = Self.socketActivatedFds()
+        if activated > 0 {
+            let env = spec.process?.env ?? []
+            spec.process?.env = env + ["LISTEN_FDS=\(activated)", "LISTEN_PID=1"]
+        }
+
         var options = LaunchOptions()
         options.noPivot = request.noPivot
-        options.preserveFds = request.preserveFds
+        options.preserveFds = activated + request.preserveFds
         options.execFifo = store.execFifo(request.id)
         options.pauseBeforePivot = HookRunner.needsPause(bundle.spec)
         let plan = try PlanBuilder.forHost(rootfs: bundle.rootfs)
-            .build(bundle.spec, bundle: bundle.path, rootfs: bundle.rootfs, options: options)
+            .build(spec, bundle: bundle.path, rootfs: bundle.rootfs, options: options)
         if plan.seccomp?.usesNotify == true, (bundle.spec.linux?.seccomp?.listenerPath ?? "").isEmpty {
             throw RuntimeError("linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY")
         }
@@ -43,6 +55,7 @@ extension Runtime {
         var cgroup: (any CgroupManager)?
         var cgroupFd: Int32 = -1
         do throws(RuntimeError) {
+            try notify?.makeDirectory()
             guard petrel_mkfifo(store.execFifo(request.id), 0o622) == 0 else {
                 throw RuntimeError.sys("cannot create exec fifo", "mkfifo", path: store.execFifo(request.id))
             }
@@ -120,6 +133,14 @@ extension Runtime {
             try? store.remove(request.id)
             throw error
         }
+    }
+
+    /// LISTEN_FDS when LISTEN_PID names this process (systemd's socket activation), else 0.
+    static func socketActivatedFds() -> Int32 {
+        guard let fds = getenv("LISTEN_FDS"), let pid = getenv("LISTEN_PID"),
+              let count = Int32(String(cString: fds)), count > 0,
+              Int32(String(cString: pid)) == getpid() else { return 0 }
+        return count
     }
 
     /// The parent writes the user namespace's maps (the child cannot map itself to

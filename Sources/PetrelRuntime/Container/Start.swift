@@ -30,11 +30,19 @@ extension Runtime {
             _ = petrel_pidfd_send_signal(pidfd, SIGKILL)
             throw error
         }
+        var notifyFd: Int32 = -1
+        let notify = NotifySocket.fromEnvironment(stateDirectory: store.directory(id))
+            .flatMap { FileSystem.exists($0.directory) ? $0 : nil }
+        if let notify { notifyFd = try notify.bind() }
+        defer { if notifyFd >= 0 { close(notifyFd) } }
         let fifo = store.execFifo(id)
         let released = petrel_exec_fifo_release(fifo, pidfd)
         guard released >= 0 else { throw RuntimeError.sys("cannot start container", "open", path: fifo) }
         unlink(fifo)
         guard released == 0 else { throw RuntimeError("cannot start container: its init exited before start") }
         HookRunner.runWarning(.poststart, spec: spec, state: state(.running))
+        if let notify {
+            try notify.forwardReady(notifyFd, initPid: record.pid) { isAlive(record) }
+        }
     }
 }
