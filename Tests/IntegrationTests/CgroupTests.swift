@@ -46,6 +46,16 @@ struct Cgroups {
         #expect(out == (Self.v2 ? "67108864\n32\n50000 100000" : "67108864\n32\n50000"), "\(out)")
     }
 
+    @Test("without a cgroup namespace the v1 cgroup mount shows the container's own cgroups (as runc)",
+          .enabled(if: !v2, "cgroup v2 host: without a cgroup namespace cgroup2 shows the whole tree, as with runc"))
+    func ownCgroupsWithoutNamespace() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.setConfig("linux.resources", ["memory": ["limit": 67_108_864], "pids": ["limit": 32]])
+        let out = try t.output(["sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; ls /sys/fs/cgroup/cpu/ | grep -c cgroup.procs"])
+        #expect(out == "67108864\n32\n1", "\(out)")
+    }
+
     @Test("cpuset cpus are applied", .enabled(if: ProcessInfo.processInfo.activeProcessorCount > 0))
     func cpuset() throws {
         let t = try sandbox(["cpu": ["cpus": "0"]])

@@ -62,6 +62,11 @@ typedef struct {
     // `source`, then closes it.
     int idmapped;
     int tree_fd;
+    // PETREL_MOUNT_CGROUP_V1 only, parallel to cgroup_v1_subsystems (or NULL): the host
+    // directory of the container's own cgroup in that hierarchy. Without a cgroup namespace
+    // it is bind-mounted (runc does the same), so the container sees its own limits at
+    // /sys/fs/cgroup/<subsystem>; an empty string or NULL mounts the hierarchy itself.
+    const char *const *cgroup_v1_sources;
 } petrel_mount;
 
 typedef struct {

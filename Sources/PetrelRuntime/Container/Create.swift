@@ -41,7 +41,7 @@ extension Runtime {
         options.preserveFds = activated + request.preserveFds
         options.execFifo = store.execFifo(request.id)
         options.pauseBeforePivot = HookRunner.needsPause(bundle.spec)
-        let plan = try PlanBuilder.forHost(rootfs: bundle.rootfs)
+        var plan = try PlanBuilder.forHost(rootfs: bundle.rootfs)
             .build(spec, bundle: bundle.path, rootfs: bundle.rootfs, options: options)
         if plan.seccomp?.usesNotify == true, (bundle.spec.linux?.seccomp?.listenerPath ?? "").isEmpty {
             throw RuntimeError("linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY")
@@ -73,6 +73,7 @@ extension Runtime {
             cgroup = manager
             try manager.apply(linux?.resources ?? LinuxResources(), devices: deviceRules)
             cgroupFd = try manager.openDirectoryForClone() ?? -1
+            Self.bindOwnCgroups(&plan, record: manager.record)
             let trees = try IdmappedTrees(for: plan)
             let child = try InitProcess(plan: plan, consoleSocket: consoleSocket, cgroupFd: cgroupFd, mountTrees: trees.fds)
             trees.close()
@@ -132,6 +133,18 @@ extension Runtime {
             if consoleSocket >= 0 { close(consoleSocket) }
             try? store.remove(request.id)
             throw error
+        }
+    }
+
+    /// Without a cgroup namespace a v1 "cgroup" mount shows the container's own cgroup
+    /// directories (runc binds them), not the host's whole hierarchies.
+    static func bindOwnCgroups(_ plan: inout ExecutionPlan, record: CgroupRecord) {
+        guard record.version == 1,
+              !plan.namespaces.contains(where: { $0.cloneFlag == NamespaceFlag.cloneFlag(.cgroup) }) else { return }
+        for index in plan.mounts.indices where plan.mounts[index].kind == .cgroupV1 {
+            plan.mounts[index].cgroupSources = plan.mounts[index].cgroupSubsystems.map { subsystem in
+                record.directories.first { $0.hierarchy == subsystem }?.path ?? ""
+            }
         }
     }
 

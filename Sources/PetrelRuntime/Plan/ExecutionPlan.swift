@@ -24,6 +24,9 @@ public struct ExecutionPlan: Sendable, Equatable {
         public var recursive: Bool
         public var targetIsFile: Bool
         public var cgroupSubsystems: [String] = []
+        /// Parallel to cgroupSubsystems: the container's own cgroup directory to bind there
+        /// (no cgroup namespace, as runc); empty: mount the hierarchy.
+        public var cgroupSources: [String] = []
         /// Bind mounts only: made id-mapped by the parent (open_tree + mount_setattr)
         /// before the clone, then moved into place by the child.
         public var idmap: IDMapping?
