@@ -164,9 +164,9 @@ struct Cgroups {
             _ = events.wait()
         }
         // Give events time to arm its OOM watch before the OOM happens.
-        _ = Harness.eventually(timeout: 5) { events.stdoutSoFar.contains("\"type\":\"stats\"") }
+        _ = Harness.eventually(timeout: 30) { events.stdoutSoFar.contains("\"type\":\"stats\"") }
         FileManager.default.createFile(atPath: t.rootfs + "/tmp/go", contents: nil)
-        let seen = Harness.eventually(timeout: 15) { events.stdoutSoFar.contains("\"type\":\"oom\"") }
+        let seen = Harness.eventually(timeout: 60) { events.stdoutSoFar.contains("\"type\":\"oom\"") }
         #expect(seen, "no oom event in: \(events.stdoutSoFar)")
         let line = events.stdoutSoFar.split(separator: "\n").first { $0.contains("\"type\":\"oom\"") }
         let object = try line.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }

@@ -77,7 +77,7 @@ struct FdsAndNotify {
         let start = host("/usr/bin/env", [env, Harness.binary, "--root", t.root, "start", id], ioDirectory: t.dir + "/io")
         #expect(start.status == 0, "\(start)")
         #expect(Date().timeIntervalSince(started) >= 0.9, "start returns after READY, not before")
-        _ = listener.wait(timeout: 20)
+        _ = listener.wait(timeout: 90)
         let text = (try? String(contentsOfFile: received, encoding: .utf8)) ?? ""
         let pid = try #require(try t.state(id)["pid"] as? Int)
         #expect(text == "READY=1\n|MAINPID=\(pid)|", "\(text)")

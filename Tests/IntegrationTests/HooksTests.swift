@@ -101,7 +101,7 @@ struct HooksTests {
         let started = Date()
         let result = t.runtime(["create", "--bundle", t.bundle, id])
         #expect(result.status != 0 && result.stderr.contains("timed out"), "\(result)")
-        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(Date().timeIntervalSince(started) < 28, "killed at its timeout, not after the 30 s it sleeps")
         #expect(!t.hasStateDir(id))
     }
 

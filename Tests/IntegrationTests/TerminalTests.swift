@@ -52,7 +52,7 @@ struct Terminals {
         let id = t.newID("tty")
         let run = t.runtime(["run", "--detach", "--console-socket", socket, "--bundle", t.bundle, id])
         #expect(run.status == 0, "\(run)")
-        _ = listener.wait(timeout: 30)
+        _ = listener.wait(timeout: 90)
         let text = ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").replacingOccurrences(of: "\r", with: "")
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("NAME=") == true, "\(text)")
@@ -73,7 +73,7 @@ struct Terminals {
         let listener = try receiver(t, socket: socket, output: output)
         let exec = t.runtime(["exec", "--tty", "--console-socket", socket, "--detach", id, "sh", "-c", "tty; echo exec-end"])
         #expect(exec.status == 0, "\(exec)")
-        _ = listener.wait(timeout: 30)
+        _ = listener.wait(timeout: 90)
         let text = ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").replacingOccurrences(of: "\r", with: "")
         #expect(text.contains("/dev/pts/") && text.contains("exec-end"), "\(text)")
     }
