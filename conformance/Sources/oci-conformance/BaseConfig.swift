@@ -15,7 +15,7 @@ enum BaseConfig {
     static func make() -> JSON {
         let caps = JSON.strings(capabilities)
         return [
-            "ociVersion": "1.2.0",
+            "ociVersion": "1.0.2",  // crun 1.8 refuses 1.2.0; every runtime here takes 1.0.2
             "process": [
                 "terminal": false,
                 "user": ["uid": 0, "gid": 0],
