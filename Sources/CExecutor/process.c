@@ -9,6 +9,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -320,6 +321,15 @@ static int write_attr(pe_child *child, const char *path, const char *fallback, c
     int err = errno;
     close(fd);
     if (n < 0) return pe_fail(&child->error, err, step, "write", path, value);
+    return 0;
+}
+
+/// linux.personality: the persona survives execve.
+int pe_personality(pe_child *child) {
+    const petrel_plan *plan = child->plan;
+    if (plan->personality >= 0 && personality((unsigned long)plan->personality) < 0) {
+        return pe_fail(&child->error, errno, "personality", "personality", "linux.personality", NULL);
+    }
     return 0;
 }
 

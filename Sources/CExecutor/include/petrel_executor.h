@@ -162,6 +162,12 @@ typedef struct {
     // --- LSM labels (checked against the host by the planner) ---
     const char *apparmor_profile;    // NULL: none; else written as "exec PROFILE" before exec
     const char *selinux_label;       // NULL: none; else the exec label (/proc/self/attr/exec)
+
+    // --- time namespace and personality ---
+    // Written to /proc/self/timens_offsets by the parent right after it unshares the new time
+    // namespace, before any process is in it ("monotonic S N\nboottime S N\n"). NULL: none.
+    const char *time_offsets;
+    int personality;             // -1: unchanged; else the persona set with personality(2) before exec
 } petrel_plan;
 
 // ---------------------------------------------------------------------------------------

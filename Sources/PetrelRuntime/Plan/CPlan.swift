@@ -129,6 +129,8 @@ extension ExecutionPlan {
         plan.pause_before_pivot = pauseBeforePivot ? 1 : 0
         plan.apparmor_profile = arena.optionalString(apparmorProfile)
         plan.selinux_label = arena.optionalString(selinuxLabel)
+        plan.time_offsets = arena.optionalString(timeOffsets)
+        plan.personality = personality ?? -1
         return plan
     }
 }

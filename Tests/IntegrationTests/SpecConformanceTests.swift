@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+/// Spec requirements the conformance suite (conformance/) found Petrel missing; each test
+/// names the case there.
+@Suite(Harness.enabled)
+struct SpecConformance {
+    @Test("linux.timeOffsets are written for a new time namespace (namespaces.time)",
+          .enabled(if: !Harness.isRunc, "runc 1.1 has no time namespaces"))
+    func timeOffsets() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.editNamespaces { $0 + [["type": "time"]] }
+        try t.setConfig("linux.timeOffsets", ["monotonic": ["secs": 86400, "nanosecs": 0], "boottime": ["secs": 3600, "nanosecs": 500]])
+        let out = try t.output(["cat", "/proc/self/timens_offsets"])
+        let lines = out.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        #expect(lines.sorted() == ["boottime 3600 500", "monotonic 86400 0"], "\(out)")
+    }
+
+    @Test("linux.timeOffsets without a new time namespace is refused",
+          .enabled(if: !Harness.isRunc, "runc 1.1 ignores timeOffsets"))
+    func timeOffsetsNeedATimeNamespace() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.setConfig("linux.timeOffsets", ["monotonic": ["secs": 1]])
+        let result = try t.run(["true"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("linux.timeOffsets"), "\(result)")
+    }
+
+    @Test("linux.personality LINUX32 (namespaces.personality)", .enabled(if: !Harness.isRunc, "runc 1.1 ignores personality"))
+    func personality() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.setConfig("linux.personality", ["domain": "LINUX32"])
+        let out = try t.output(["sh", "-c", "cat /proc/self/personality; uname -m"])
+        let lines = out.split(separator: "\n").map(String.init)
+        #expect(lines.first == "00000008", "\(out)")
+        #expect(lines.last != "x86_64", "\(out)")
+    }
+
+    @Test("a duplicated rlimit type is refused (errors.rlimit-duplicate)", .enabled(if: !Harness.isRunc, "runc 1.1 takes the last one"))
+    func duplicatedRlimit() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.setConfig("process.rlimits", [
+            ["type": "RLIMIT_NOFILE", "soft": 1024, "hard": 1024], ["type": "RLIMIT_NOFILE", "soft": 512, "hard": 512],
+        ])
+        let result = try t.run(["true"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("process.rlimits[1].type"), "\(result)")
+    }
+
+    @Test("a device node outside /dev (devices.create)")
+    func deviceOutsideDev() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.setConfig("linux.devices", [["path": "/conf-null", "type": "c", "major": 1, "minor": 3, "fileMode": 0o600]])
+        #expect(try t.output(["stat", "-c", "%F %t:%T %a", "/conf-null"]) == "character special file 1:3 600")
+    }
+
+    @Test("a node listed in linux.devices gets only the access the device rules give (devices.cgroup-rules)")
+    func listedDeviceFollowsTheRules() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        // Major 250 has no driver: an allowed open fails with ENXIO, a denied one with EPERM.
+        try t.setConfig("linux.devices", [
+            ["path": "/dev/denied", "type": "c", "major": 250, "minor": 250, "fileMode": 0o666],
+            ["path": "/dev/allowed", "type": "c", "major": 250, "minor": 251, "fileMode": 0o666],
+        ])
+        try t.setConfig("linux.resources.devices", [
+            ["allow": false, "access": "rwm"], ["allow": true, "type": "c", "major": 250, "minor": 251, "access": "rw"],
+        ])
+        let out = try t.run(["sh", "-c", "cat /dev/denied; cat /dev/allowed"]).stderr
+        #expect(out.contains("/dev/denied': Operation not permitted"), "\(out)")
+        #expect(out.contains("/dev/allowed': No such device or address"), "\(out)")
+    }
+
+    @Test("rootfsPropagation unbindable (filesystem.rootfs-propagation-unbindable)",
+          .enabled(if: !Harness.isRunc, "runc 1.1 fails to bind an unbindable rootfs"))
+    func unbindableRoot() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.setConfig("linux.rootfsPropagation", "unbindable")
+        let out = try t.output(["sh", "-c", "awk '$5 == \"/\"' /proc/self/mountinfo"])
+        #expect(out.contains("unbindable"), "\(out)")
+    }
+}
