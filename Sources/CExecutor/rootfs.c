@@ -307,6 +307,14 @@ int pe_devices(pe_child *child) {
         close(parent);
         if (dir < 0) return pe_fail(&child->error, errno, "device", "open", device->path, NULL);
         int rc = 0;
+        // config-linux.md: a file at the path that does not match the device is an error.
+        struct stat existing;
+        if (fstatat(dir, name, &existing, AT_SYMLINK_NOFOLLOW) == 0 &&
+            ((existing.st_mode & S_IFMT) != (device->mode & S_IFMT) ||
+             ((existing.st_mode & S_IFMT) != S_IFIFO && existing.st_rdev != (dev_t)device->rdev))) {
+            close(dir);
+            return pe_fail(&child->error, EEXIST, "device", "mknodat", device->path, "a file that is not this device is there");
+        }
         if (unlinkat(dir, name, 0) != 0 && errno != ENOENT) {
             rc = pe_fail(&child->error, errno, "device", "unlinkat", device->path, NULL);
         } else if (mknodat(dir, name, device->mode, (dev_t)device->rdev) != 0) {

@@ -76,6 +76,30 @@ struct SpecConformance {
         #expect(out.contains("/dev/allowed': No such device or address"), "\(out)")
     }
 
+    @Test("a relative mount destination is refused (errors.mount-destination-relative)",
+          .enabled(if: !Harness.isRunc, "runc 1.1 mounts it below /"))
+    func relativeMountDestination() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.addMount(destination: "relative/dir", type: "tmpfs", source: "tmpfs", options: [])
+        let result = try t.run(["true"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("mounts["), "\(result)")
+    }
+
+    @Test("a device path taken by another kind of file is refused (errors.device-path-occupied)",
+          .enabled(if: !Harness.isRunc, "runc 1.1 replaces the file"))
+    func occupiedDevicePath() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try "keep\n".write(toFile: t.rootfs + "/occupied", atomically: true, encoding: .utf8)
+        try t.setConfig("linux.devices", [["path": "/occupied", "type": "c", "major": 1, "minor": 3]])
+        let result = try t.run(["true"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("/occupied"), "\(result)")
+        #expect(try String(contentsOfFile: t.rootfs + "/occupied", encoding: .utf8) == "keep\n")
+    }
+
     @Test("rootfsPropagation unbindable (filesystem.rootfs-propagation-unbindable)",
           .enabled(if: !Harness.isRunc, "runc 1.1 fails to bind an unbindable rootfs"))
     func unbindableRoot() throws {

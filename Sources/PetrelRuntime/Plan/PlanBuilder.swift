@@ -177,6 +177,10 @@ public struct PlanBuilder {
 
     private func planMount(_ mount: Mount, index: Int, bundle: String, cgroupNamespace: Bool) throws(RuntimeError) -> ExecutionPlan.Mount {
         let options = MountOptions(parsing: mount.options ?? [])
+        // config.md: "This value MUST be an absolute path" (runc 1.1 takes a relative one as below /).
+        guard mount.destination.hasPrefix("/") else {
+            throw RuntimeError("mounts[\(index)].destination: must be an absolute path, got \(JSONText.quote(mount.destination))")
+        }
         let destination = FileSystem.clean(mount.destination)
         let type = mount.type.flatMap { $0.isEmpty ? nil : $0 }
         let isBind = options.bind || type == "bind"

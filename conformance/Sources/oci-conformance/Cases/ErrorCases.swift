@@ -76,6 +76,35 @@ enum ErrorCases {
             f.config[path: "root.path"] = "no-such-rootfs"
             try refusedCreate(&f, "a missing root.path")
         },
+        Case("errors.mount-destination-relative", "a relative mount destination: error",
+             spec: "config.md Mounts: destination \"This value MUST be an absolute path\"; Valid values: \"MUST generate an error when invalid or unsupported values are encountered\"") { f in
+            FilesystemCases.addMount(&f, "relative/dir", type: "tmpfs", source: "tmpfs", options: [])
+            try refusedCreate(&f, "mount destination \"relative/dir\"")
+        },
+        Case("errors.cwd-relative", "a relative process.cwd: error",
+             spec: "config.md Process: cwd \"This value MUST be an absolute path\"; Valid values: \"MUST generate an error when invalid or unsupported values are encountered\"") { f in
+            f.config[path: "process.cwd"] = "tmp"
+            try refusedCreate(&f, "process.cwd \"tmp\"")
+        },
+        Case("errors.unified-unknown-controller", "linux.resources.unified naming a controller that does not exist: error",
+             spec: "config-linux.md Unified: \"The runtime MUST generate an error when the configuration refers to a cgroup controller that is not present or that cannot be enabled\"") { f in
+            f.config[path: "linux.resources.unified"] = ["nosuchcontroller.max": "1"]
+            try refusedCreate(&f, "unified nosuchcontroller.max")
+        },
+        Case("errors.seccomp-errno-on-kill", "errnoRet on an action without an errno: error",
+             spec: "config-linux.md Seccomp: errnoRet: \"When the action doesn't support an errno, the runtime MUST print and error and fail\"") { f in
+            f.config[path: "linux.seccomp"] = SeccompCases.profile([
+                ["names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL", "errnoRet": 5],
+            ])
+            try refusedCreate(&f, "SCMP_ACT_KILL with errnoRet")
+        },
+        Case("errors.device-path-occupied", "a device path taken by a file that is not that device: error",
+             spec: "config-linux.md Devices: path: \"If a file already exists at `path` that does not match the requested device, the runtime MUST generate an error\"") { f in
+            try writeFile(f.rootfs + "/occupied", "a regular file")
+            f.config[path: "linux.devices"] = [["path": "/occupied", "type": "c", "major": 1, "minor": 3, "fileMode": 0o666]]
+            try refusedCreate(&f, "a device at /occupied, a regular file")
+            try f.require((try? readText(f.rootfs + "/occupied")) == "a regular file", "the file at the device path was replaced")
+        },
         Case("errors.unknown-properties", "unknown properties and annotations are ignored",
              spec: "config.md Extensibility: \"Runtimes ... MUST NOT generate an error if they encounter an unknown property. Instead they MUST ignore unknown properties\"") { f in
             f.config["exampleUnknownTopLevel"] = ["nested": true]

@@ -198,6 +198,33 @@ enum HookCases {
             f.config["hooks"] = ["createRuntime": [failingHook()]]
             try refusedByHook(&f, "createRuntime")
         },
+        Case("hooks.create-container-fails", "a failing createContainer hook fails create and destroys the container",
+             spec: "runtime.md Lifecycle step 5: \"If any `createContainer` hook fails, the runtime MUST generate an error, stop the container, and continue the lifecycle at step 12\"") { f in
+            f.config["hooks"] = ["createContainer": [failingHook()]]
+            try refusedByHook(&f, "createContainer")
+        },
+        Case("hooks.start-container-fails", "a failing startContainer hook fails start; the program never runs",
+             spec: "runtime.md Lifecycle step 7: \"If any `startContainer` hook fails, the runtime MUST generate an error, stop the container, and continue the lifecycle at step 12\"") { f in
+            f.config["hooks"] = ["startContainer": [failingHook()]]
+            f.config[path: "process.args"] = .strings(["sh", "-c", "touch /started; sleep 1000"])
+            let id = try createWithHooks(&f)
+            let pid = f.state(id)?["pid"].int ?? -1
+            try f.requireFailure(f.runtime(["start", id]), "start with a failing startContainer hook")
+            let deadline = Clock.now + 5
+            while isLiveProcess(pid) && Clock.now < deadline { Clock.sleep(0.02) }
+            try f.require(!isLiveProcess(pid), "the container process \(pid) still runs after the failing startContainer hook")
+            try f.require(!fileExists(f.rootfs + "/started"), "the user program ran despite the failing startContainer hook")
+        },
+        Case("hooks.path-relative", "a relative hook path: error",
+             spec: "config.md Hooks: path: \"This specification extends the IEEE standard in that **`path`** MUST be absolute\"") { f in
+            f.config["hooks"] = ["createRuntime": [["path": "bin/sh", "args": ["sh", "-c", "true"]]]]
+            try refusedByHook(&f, "relative path")
+        },
+        Case("hooks.timeout-zero", "a hook timeout of 0: error",
+             spec: "config.md Hooks: timeout: \"If set, `timeout` MUST be greater than zero\"") { f in
+            f.config["hooks"] = ["createRuntime": [["path": "/bin/sh", "args": ["sh", "-c", "cat >/dev/null"], "timeout": 0]]]
+            try refusedByHook(&f, "timeout 0")
+        },
         Case("hooks.poststart-fails", "a failing poststart hook fails start and stops the container",
              spec: "runtime.md Lifecycle step 9: \"If any `poststart` hook fails, the runtime MUST generate an error, stop the container, and continue the lifecycle at step 12\"") { f in
             f.config["hooks"] = ["poststart": [failingHook()]]

@@ -160,6 +160,33 @@ enum LifecycleCases {
             try f.requireFailure(f.runtime(["state", id]), "state after delete")
             try f.requireSuccess(f.create(id), "create again with the deleted id")
         },
+        Case("lifecycle.delete-removes-cgroup", "delete removes the cgroup create made",
+             spec: "runtime.md Delete: \"Deleting a container MUST delete the resources that were created during the `create` step\"") { f in
+            let parent = "oci-conformance-\(getpid())"
+            let path = "/\(parent)/del-\(f.ids.count)"
+            f.config[path: "linux.cgroupsPath"] = .string(path)
+            let id = try stopped(&f)
+            let dirs = CgroupCases.cgroupDirectories(path)
+            let existed = dirs.filter { fileExists($0) }
+            try f.requireSuccess(f.runtime(["delete", id]), "delete")
+            let left = dirs.filter { fileExists($0) }
+            CgroupCases.removeCgroupParent(parent)
+            try f.require(!existed.isEmpty, "no cgroup directory for \(path) existed before delete")
+            try f.require(left.isEmpty, "cgroup directories left after delete: \(left)")
+        },
+        Case("lifecycle.delete-keeps-foreign", "delete leaves what the container did not create (a joined namespace, a bind source)",
+             spec: "runtime.md Delete: \"Note that resources associated with the container, but not created by this container, MUST NOT be deleted\"") { f in
+            let holder = try NamespaceCases.namespaceHolder(&f)
+            f.config[path: "linux.namespaces"] = .array((f.config[path: "linux.namespaces"].array ?? []).map { ns in
+                ns["type"].string == "network" ? ["type": "network", "path": .string("/proc/\(holder)/ns/net")] : ns
+            })
+            let source = try FilesystemCases.bindSource(&f, "foreign", destination: "/mnt/foreign")
+            FilesystemCases.addMount(&f, "/mnt/foreign", type: "bind", source: source, options: ["rbind"])
+            let id = try stopped(&f)
+            try f.requireSuccess(f.runtime(["delete", id]), "delete")
+            try f.require(isLiveProcess(Int(holder)), "the process holding the joined network namespace is gone")
+            try f.require((try? readText(source + "/marker")) == "foreign", "the bind mount source lost its content")
+        },
         Case("lifecycle.run-exit-code", "run returns the container's exit status",
              spec: "runc CLI `run` (foreground): the exit status of the container process") { f in
             f.config[path: "process.args"] = .strings(["sh", "-c", "exit 7"])
