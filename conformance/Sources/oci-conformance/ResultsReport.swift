@@ -96,7 +96,7 @@ enum ResultsReport {
                     unexplained += 1
                     lines.append("- `\(testCase.id)` on **\(column.label)** — *UNEXPLAINED*")
                 }
-                lines.append("  - seen: \(reason.replacing("|", with: "\\|"))")
+                lines.append("  - seen: \(stable(reason).replacing("|", with: "\\|"))")
             }
         }
         lines.append("")
@@ -165,6 +165,16 @@ enum ResultsReport {
                 column.results[id] = .pass
             }
         }
+    }
+
+    /// The failure text without what changes from run to run (work directory, timestamps,
+    /// pids in container ids, namespace inodes), so RESULTS.md is reproduced identically.
+    static func stable(_ text: String) -> String {
+        text.replacing(#//tmp/oci-conformance-[A-Za-z0-9]{6}/#, with: "$WORK")
+            .replacing(#/time="[^"]*" /#, with: "")
+            .replacing(#/\boc[0-9]+-/#, with: "oc<pid>-")
+            .replacing(#/:\[[0-9]+\]/#, with: ":[N]")
+            .replacing(#/process [0-9]+ /#, with: "process N ")
     }
 
     static func loadExplanations(_ path: String) -> [Explanation] {
