@@ -9,6 +9,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -57,6 +58,23 @@ static int send_fd(int socket_fd, int fd, const char *name) {
     return n < 0 ? -1 : 0;
 }
 
+/// config-linux.md Default Devices: "/dev/console is set up if terminal is enabled ... by
+/// bind mounting the pseudoterminal pty to /dev/console". After the root switch, so the
+/// path resolves inside the container.
+static int bind_console(pe_child *child, int slave) {
+    int fd = open("/dev/console", O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0) close(fd);
+    else if (errno != EEXIST) return pe_fail(&child->error, errno, "console", "open", "/dev/console", "create the mount point");
+    char source[32] = "/proc/self/fd/";
+    char digits[16];
+    pe_format_int(digits, sizeof(digits), slave);
+    pe_append(source, sizeof(source), digits);
+    if (mount(source, "/dev/console", NULL, MS_BIND, NULL) != 0) {
+        return pe_fail(&child->error, errno, "console", "mount", "/dev/console", "bind the pty");
+    }
+    return 0;
+}
+
 int pe_console(pe_child *child) {
     const petrel_plan *plan = child->plan;
     if (!plan->terminal) return 0;
@@ -86,6 +104,8 @@ int pe_console(pe_child *child) {
             rc = pe_fail(&child->error, EINVAL, "console", "", "", "a terminal needs a console socket");
         } else if (send_fd(plan->console_socket_fd, master, name) != 0) {
             rc = pe_fail(&child->error, errno, "console", "sendmsg", "console socket", NULL);
+        } else {
+            rc = bind_console(child, slave);
         }
     }
     close(master);

@@ -100,6 +100,42 @@ struct SpecConformance {
         #expect(try String(contentsOfFile: t.rootfs + "/occupied", encoding: .utf8) == "keep\n")
     }
 
+    @Test("with a terminal, /dev/console is the container's pty (process.terminal)",
+          .enabled(if: Harness.which("python3") != nil, "needs python3 for the console socket"))
+    func consoleIsThePty() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        let socketPath = t.dir + "/console.sock"
+        let received = t.dir + "/console.out"
+        // Receives the pty master and copies what the container writes until it closes.
+        let script = """
+            import socket, sys, os
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.bind(sys.argv[1]); s.listen(1)
+            open(sys.argv[1] + ".ready", "w").close()
+            c, _ = s.accept()
+            msg, fds, flags, addr = socket.recv_fds(c, 4096, 1)
+            out = b""
+            while True:
+                try:
+                    data = os.read(fds[0], 4096)
+                except OSError:
+                    break
+                if not data: break
+                out += data
+            open(sys.argv[2], "wb").write(out)
+            """
+        let listener = Child(try #require(Harness.which("python3")), ["-c", script, socketPath, received], ioDirectory: t.dir + "/io")
+        #expect(Harness.eventually(timeout: 90) { FileManager.default.fileExists(atPath: socketPath + ".ready") })
+        try t.setConfig("process.terminal", true)
+        let id = try t.create(["sh", "-c", "stat -c '%t:%T' /dev/console $(tty)"], extra: ["--console-socket", socketPath])
+        #expect(t.runtime(["start", id]).status == 0)
+        _ = listener.wait(timeout: 60)
+        let lines = try String(contentsOfFile: received, encoding: .utf8)
+            .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(lines.count == 2 && lines.first == lines.last && lines.first?.hasPrefix("88:") == true, "\(lines)")
+    }
+
     @Test("rootfsPropagation unbindable (filesystem.rootfs-propagation-unbindable)",
           .enabled(if: !Harness.isRunc, "runc 1.1 fails to bind an unbindable rootfs"))
     func unbindableRoot() throws {

@@ -27,6 +27,7 @@ struct Checker {
         "rlimits": { $0.checkRlimits() },
         "no-new-privileges": { $0.checkNoNewPrivileges() },
         "oom-score-adj": { $0.checkOomScoreAdj() },
+        "terminal": { $0.checkTerminal() },
         // namespaces and identity
         "namespaces": { $0.checkNamespaces() },
         "hostname": { $0.checkHostname() },

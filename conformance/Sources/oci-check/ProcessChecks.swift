@@ -110,6 +110,23 @@ extension Checker {
         report.equal("no-new-privileges", "NoNewPrivs", System.status("NoNewPrivs") ?? "?", expected)
     }
 
+    /// process.terminal: stdio is the pty slave, and /dev/console is that same pty.
+    mutating func checkTerminal() {
+        guard process["terminal"].bool == true else {
+            report.skip("terminal", "process.terminal not set")
+            return
+        }
+        report.equal("terminal", "isatty(0), isatty(1), isatty(2)", [isatty(0), isatty(1), isatty(2)], [1, 1, 1])
+        var stdin = stat()
+        fstat(0, &stdin)
+        guard let console = System.statOf("/dev/console") else {
+            report.fail("terminal", "/dev/console missing (config-linux.md Default Devices: set up when terminal is enabled)")
+            return
+        }
+        report.expect("terminal", console.st_mode & S_IFMT == S_IFCHR && console.st_rdev == stdin.st_rdev,
+                      "/dev/console is the container's pty (\(System.major(UInt64(stdin.st_rdev))):\(System.minor(UInt64(stdin.st_rdev)))), got \(System.major(UInt64(console.st_rdev))):\(System.minor(UInt64(console.st_rdev)))")
+    }
+
     mutating func checkOomScoreAdj() {
         let seen = readTrimmed("/proc/self/oom_score_adj").flatMap { Int($0) } ?? Int.min
         if let value = process["oomScoreAdj"].int {

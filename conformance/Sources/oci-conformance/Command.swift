@@ -51,9 +51,9 @@ struct CommandRunner {
     }
 
     /// Starts a process that outlives this call (a namespace holder); the caller kills it by pid.
-    mutating func start(_ argv: [String]) -> pid_t? {
+    mutating func start(_ argv: [String], stderr: String? = nil) -> pid_t? {
         counter += 1
-        return spawn(argv, stdout: "/dev/null", stderr: "\(scratch)/bg-\(counter).err")
+        return spawn(argv, stdout: "/dev/null", stderr: stderr ?? "\(scratch)/bg-\(counter).err")
     }
 
     private func spawn(_ argv: [String], stdout: String, stderr: String) -> pid_t? {
@@ -88,6 +88,11 @@ struct CommandRunner {
             return nil
         }
         return pid
+    }
+
+    /// Waits for a process from `start` (killed after `timeout`); its status as `run` gives it.
+    func finish(_ pid: pid_t, timeout: Double) -> Int32 {
+        wait(pid, timeout: timeout)
     }
 
     /// Waits for `pid`, killing it after `timeout` seconds.
