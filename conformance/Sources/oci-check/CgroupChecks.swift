@@ -109,6 +109,61 @@ extension Checker {
         }
     }
 
+    mutating func checkCgroupHugetlb() {
+        for limit in resources["hugepageLimits"].array ?? [] {
+            let size = limit["pageSize"].string ?? "?"
+            let expected = String(limit["limit"].uint64 ?? 0)
+            // v2, v1, or a hybrid host's cgroup2 hierarchy (where this host keeps hugetlb).
+            let candidates = [
+                "/sys/fs/cgroup/hugetlb.\(size).max", "/sys/fs/cgroup/hugetlb/hugetlb.\(size).limit_in_bytes",
+                "/sys/fs/cgroup/unified/hugetlb.\(size).max",
+            ]
+            guard let file = candidates.first(where: fileExists) else {
+                report.skip("cgroup-hugetlb", "no hugetlb \(size) file in the container's cgroup view")
+                continue
+            }
+            compareCgroupFile("cgroup-hugetlb", file, expected)
+        }
+    }
+
+    /// memory.swappiness and disableOOMKiller exist on cgroup v1 only.
+    mutating func checkCgroupMemoryV1() {
+        guard !isCgroup2 else {
+            report.skip("cgroup-memory-v1", "swappiness and disableOOMKiller have no cgroup v2 file")
+            return
+        }
+        let memory = resources["memory"]
+        if let swappiness = memory["swappiness"].int {
+            compareCgroupFile("cgroup-memory-v1", "/sys/fs/cgroup/memory/memory.swappiness", String(swappiness))
+        }
+        if memory["disableOOMKiller"].bool == true {
+            let control = readTrimmed("/sys/fs/cgroup/memory/memory.oom_control") ?? ""
+            report.expect("cgroup-memory-v1", control.lines.contains("oom_kill_disable 1"),
+                          "memory.oom_control has oom_kill_disable 1: \(control.lines.joined(separator: ", "))")
+        }
+    }
+
+    mutating func checkCgroupBlkioWeight() {
+        guard let weight = resources["blockIO"]["weight"].int else {
+            report.skip("cgroup-blkio-weight", "linux.resources.blockIO.weight not set")
+            return
+        }
+        if isCgroup2 {
+            if fileExists("/sys/fs/cgroup/io.bfq.weight") {
+                compareCgroupFile("cgroup-blkio-weight", "/sys/fs/cgroup/io.bfq.weight", "default \(weight)")
+            } else if let seen = readTrimmed("/sys/fs/cgroup/io.weight") {
+                // The blkio -> io.weight conversion is the runtime's: only "changed" is checked.
+                report.expect("cgroup-blkio-weight", seen != "default 100", "io.weight moved from the default 100 for blkio weight \(weight): \(seen)")
+            } else {
+                report.skip("cgroup-blkio-weight", "no io.weight or io.bfq.weight (the io controller has no weight here)")
+            }
+        } else if let file = ["/sys/fs/cgroup/blkio/blkio.weight", "/sys/fs/cgroup/blkio/blkio.bfq.weight"].first(where: fileExists) {
+            compareCgroupFile("cgroup-blkio-weight", file, String(weight))
+        } else {
+            report.skip("cgroup-blkio-weight", "no blkio.weight or blkio.bfq.weight (no CFQ/BFQ scheduler here)")
+        }
+    }
+
     /// config-linux.md "Allowed Device list": for each device node the config creates, the
     /// last rule in `resources.devices` that matches it decides whether it can be opened.
     mutating func checkDeviceCgroup() {

@@ -53,6 +53,9 @@ struct Checker {
         "cgroup-cpu": { $0.checkCgroupCpu() },
         "cgroup-cpuset": { $0.checkCgroupCpuset() },
         "cgroup-unified": { $0.checkCgroupUnified() },
+        "cgroup-hugetlb": { $0.checkCgroupHugetlb() },
+        "cgroup-memory-v1": { $0.checkCgroupMemoryV1() },
+        "cgroup-blkio-weight": { $0.checkCgroupBlkioWeight() },
         // seccomp
         "seccomp-mkdir": { $0.checkSeccompMkdir() },
         "seccomp-chmod-args": { $0.checkSeccompChmodArgs() },

@@ -40,6 +40,31 @@ enum CgroupCases {
             try f.requireCgroup(v2: true)
             f.config[path: "linux.resources.unified"] = ["pids.max": "17", "memory.high": "50331648"]
         },
+        .inside("cgroups.hugetlb", "hugepage limits",
+                spec: "config-linux.md Huge page limits: `hugepageLimits` \"represents the `hugetlb` controller\" (pageSize, limit)",
+                checks: ["cgroup-hugetlb"]) { f in
+            guard fileExists("/sys/kernel/mm/hugepages/hugepages-2048kB") else {
+                throw Outcome.skip("this kernel has no 2MB huge pages")
+            }
+            if !f.suite.host.cgroup2 && !fileExists("/sys/fs/cgroup/hugetlb") {
+                throw Outcome.skip("no cgroup v1 hugetlb hierarchy on this host (hugetlb is only on its cgroup2 mount)")
+            }
+            f.config[path: "linux.resources.hugepageLimits"] = [["pageSize": "2MB", "limit": 4_194_304]]
+        },
+        .inside("cgroups.memory-v1", "memory swappiness and disableOOMKiller (cgroup v1 files)",
+                spec: "config-linux.md Memory: `swappiness` \"sets swappiness parameter of vmscan\"; `disableOOMKiller` \"To disable it, specify a value of `true`\"",
+                checks: ["cgroup-memory-v1"]) { f in
+            try f.requireCgroup(v2: false)
+            f.config[path: "linux.resources.memory"] = ["limit": 67_108_864, "swappiness": 10, "disableOOMKiller": true]
+        },
+        .inside("cgroups.blkio-weight", "block IO weight",
+                spec: "config-linux.md Block IO: `weight` \"specifies per-cgroup weight\"",
+                checks: ["cgroup-blkio-weight"]) { f in
+            guard hasBlockIOWeight() else {
+                throw Outcome.skip("the host's block layer has no weight interface (blkio.weight, blkio.bfq.weight, io.weight, io.bfq.weight)")
+            }
+            f.config[path: "linux.resources.blockIO"] = ["weight": 300]
+        },
         Case("cgroups.path-absolute", "an absolute cgroupsPath below the cgroup mount point",
              spec: "config-linux.md Cgroups Path: \"In the case of an absolute path (starting with `/`), the runtime MUST take the path to be relative to the cgroups mount point\"") { f in
             let parent = "oci-conformance-\(getpid())"
@@ -58,6 +83,16 @@ enum CgroupCases {
             try f.require(inPath, "/proc/\(pid)/cgroup does not place the process at \(path): \(lines.joined(separator: " | "))")
         },
     ]
+
+    static func hasBlockIOWeight() -> Bool {
+        if !fileExists("/sys/fs/cgroup/cgroup.controllers") {
+            return fileExists("/sys/fs/cgroup/blkio/blkio.weight") || fileExists("/sys/fs/cgroup/blkio/blkio.bfq.weight")
+        }
+        // The root cgroup has no io.weight: look in its children.
+        return System.listHierarchies().contains { child in
+            fileExists("/sys/fs/cgroup/\(child)/io.weight") || fileExists("/sys/fs/cgroup/\(child)/io.bfq.weight")
+        }
+    }
 
     /// Where a cgroupsPath lives on this host: the v2 directory, or one per v1 hierarchy.
     static func cgroupDirectories(_ path: String) -> [String] {
