@@ -29,6 +29,11 @@ struct ConsoleSocket {
 
     /// Waits for the runtime's connection and returns the pty master it sends, or nil.
     func receiveMaster(timeout: Double) -> Int32? {
+        receive(timeout: timeout)?.fd
+    }
+
+    /// Waits for one connection; the bytes of its first message and the first fd sent with it.
+    func receive(timeout: Double) -> (data: [UInt8], fd: Int32)? {
         var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
         guard poll(&poller, 1, Int32(timeout * 1000)) == 1 else { return nil }
         let connection = accept(listener, nil, nil)
@@ -37,7 +42,8 @@ struct ConsoleSocket {
         var data = [UInt8](repeating: 0, count: 4096)
         // struct cmsghdr { size_t len; int level; int type; } then the fds, 8-byte aligned.
         var control = [UInt64](repeating: 0, count: 8)
-        return data.withUnsafeMutableBytes { dataBytes in
+        var received = 0
+        let fd = data.withUnsafeMutableBytes { dataBytes in
             control.withUnsafeMutableBytes { controlBytes -> Int32? in
                 var vector = iovec(iov_base: dataBytes.baseAddress, iov_len: dataBytes.count)
                 return withUnsafeMutablePointer(to: &vector) { vectorPointer -> Int32? in
@@ -46,9 +52,9 @@ struct ConsoleSocket {
                     message.msg_iovlen = 1
                     message.msg_control = controlBytes.baseAddress
                     message.msg_controllen = controlBytes.count
-                    guard recvmsg(connection, &message, Int32(MSG_CMSG_CLOEXEC)) >= 0, message.msg_controllen >= 20 else {
-                        return nil
-                    }
+                    let count = recvmsg(connection, &message, Int32(MSG_CMSG_CLOEXEC))
+                    guard count >= 0, message.msg_controllen >= 20 else { return nil }
+                    received = count
                     let level = controlBytes.load(fromByteOffset: 8, as: Int32.self)
                     let type = controlBytes.load(fromByteOffset: 12, as: Int32.self)
                     guard level == SOL_SOCKET, type == Int32(SCM_RIGHTS) else { return nil }
@@ -56,6 +62,8 @@ struct ConsoleSocket {
                 }
             }
         }
+        guard let fd else { return nil }
+        return (Array(data.prefix(received)), fd)
     }
 
     func close() {

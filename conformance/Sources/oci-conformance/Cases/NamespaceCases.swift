@@ -62,6 +62,23 @@ enum NamespaceCases {
             f.config[path: "linux.gidMappings"] = [["containerID": 0, "hostID": 100000, "size": 65536]]
             f.config[path: "mounts"] = BaseConfig.userNamespaceMounts(f.config)
         },
+        Case("namespaces.user-no-chown", "the rootfs keeps its owners when a user namespace maps ids",
+             spec: "config-linux.md User namespace mappings: \"The runtime SHOULD NOT modify the ownership of referenced filesystems to realize the mapping\"") { f in
+            try f.requireNamespace("user")
+            f.config.append(path: "linux.namespaces", ["type": "user"])
+            f.config[path: "linux.uidMappings"] = [["containerID": 0, "hostID": 100000, "size": 65536]]
+            f.config[path: "linux.gidMappings"] = [["containerID": 0, "hostID": 100000, "size": 65536]]
+            f.config[path: "mounts"] = BaseConfig.userNamespaceMounts(f.config)
+            try f.runChecker(["user"])
+            var changed: [String] = []
+            for path in ["", "/bin", "/bin/busybox", "/etc/passwd", "/oci/oci-check"] {
+                var st = stat()
+                if lstat(f.rootfs + path, &st) == 0 && (st.st_uid != 0 || st.st_gid != 0) {
+                    changed.append("\(path.isEmpty ? "/" : path) is \(st.st_uid):\(st.st_gid)")
+                }
+            }
+            try f.require(changed.isEmpty, "ownership changed on the host: \(changed.joined(separator: ", "))")
+        },
         .inside("namespaces.time", "a new time namespace with clock offsets",
                 spec: "config-linux.md Offset for Time Namespace: `timeOffsets` \"sets the offset for Time Namespace\"",
                 checks: ["namespaces", "time-offsets"]) { f in
