@@ -173,6 +173,7 @@ enum ResultsReport {
         text.replacing(#//tmp/oci-conformance-[A-Za-z0-9]{6}/#, with: "$WORK")
             .replacing(#/time="[^"]*" /#, with: "")
             .replacing(#/\boc[0-9]+-/#, with: "oc<pid>-")
+            .replacing(#/oci-conformance-[0-9]+/#, with: "oci-conformance-<pid>")
             .replacing(#/:\[[0-9]+\]/#, with: ":[N]")
             .replacing(#/process [0-9]+ /#, with: "process N ")
     }

@@ -97,7 +97,7 @@ enum CgroupCases {
     /// Where a cgroupsPath lives on this host: the v2 directory, or one per v1 hierarchy.
     static func cgroupDirectories(_ path: String) -> [String] {
         if fileExists("/sys/fs/cgroup/cgroup.controllers") { return ["/sys/fs/cgroup" + path] }
-        return ["memory", "pids", "cpu", "devices"].map { "/sys/fs/cgroup/\($0)" + path }
+        return ["memory", "pids", "cpu", "devices", "blkio", "cpuset", "freezer"].map { "/sys/fs/cgroup/\($0)" + path }
     }
 
     /// The runtime removes the container's cgroup, not the parent the case named.

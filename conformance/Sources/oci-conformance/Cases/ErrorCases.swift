@@ -4,14 +4,16 @@ import Glibc
 /// runtime.md "Operations" and "Errors", config.md "Valid values" and "Extensibility":
 /// what must fail, and that a failed create leaves nothing behind.
 enum ErrorCases {
-    /// create must fail for this config, and leave no container with that id.
+    /// create must fail for this config, and leave no container and no cgroup behind.
     static func refusedCreate(_ f: inout Fixture, _ what: String) throws {
-        try f.writeBundle()
         let id = f.newID()
+        let cgroup = try f.useOwnCgroupsPath(id)
         let result = f.create(id)
+        let leftovers = f.leftoverCgroups(cgroup)
         try f.requireFailure(result, "create with \(what)")
         let state = f.runtime(["state", id])
         try f.require(!state.succeeded, "a failed create left a container behind: \(state.stdout.trimmed)")
+        try f.require(leftovers.isEmpty, "a failed create left its cgroup behind: \(leftovers.joined(separator: ", "))")
     }
 
     static let all: [Case] = [

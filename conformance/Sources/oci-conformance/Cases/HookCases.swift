@@ -69,10 +69,12 @@ enum HookCases {
     /// create fails, the user program never runs, no container is left.
     static func refusedByHook(_ f: inout Fixture, _ what: String) throws {
         f.config[path: "process.args"] = .strings(["sh", "-c", "touch /started; sleep 1000"])
-        try f.writeBundle()
         let id = f.newID()
+        let cgroup = try f.useOwnCgroupsPath(id)
         let result = f.create(id)
+        let leftovers = f.leftoverCgroups(cgroup)
         try f.requireFailure(result, "create with a failing \(what) hook")
+        try f.require(leftovers.isEmpty, "the failed create left its cgroup behind: \(leftovers.joined(separator: ", "))")
         let left = f.state(id)
         try f.require(left == nil, "the container was not destroyed after the failing \(what) hook: \(left?.text ?? "")")
         try f.require(!fileExists(f.rootfs + "/started"), "the user program ran despite the failing \(what) hook")
