@@ -11,6 +11,8 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -58,15 +60,17 @@ static int send_fd(int socket_fd, int fd, const char *name) {
     return n < 0 ? -1 : 0;
 }
 
-/// runtime-spec default devices: /dev/console is the init's pty, bind-mounted (runc too).
+/// config-linux.md Default Devices: "/dev/console is set up if terminal is enabled ... by
+/// bind mounting the pseudoterminal pty to /dev/console". After the root switch, so the
+/// path resolves inside the container.
 static int bind_console(pe_child *child, int slave) {
-    int fd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) return pe_fail(&child->error, errno, "console", "open", "/dev/console", NULL);
-    close(fd);
+    int fd = open("/dev/console", O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0) close(fd);
+    else if (errno != EEXIST) return pe_fail(&child->error, errno, "console", "open", "/dev/console", "create the mount point");
     char source[32] = "/proc/self/fd/";
-    char number[16];
-    pe_format_int(number, sizeof(number), slave);
-    pe_append(source, sizeof(source), number);
+    char digits[16];
+    pe_format_int(digits, sizeof(digits), slave);
+    pe_append(source, sizeof(source), digits);
     if (mount(source, "/dev/console", NULL, MS_BIND, NULL) != 0) {
         return pe_fail(&child->error, errno, "console", "mount", "/dev/console", "bind the pty");
     }
@@ -338,6 +342,15 @@ static int write_attr(pe_child *child, const char *path, const char *fallback, c
     int err = errno;
     close(fd);
     if (n < 0) return pe_fail(&child->error, err, step, "write", path, value);
+    return 0;
+}
+
+/// linux.personality: the persona survives execve.
+int pe_personality(pe_child *child) {
+    const petrel_plan *plan = child->plan;
+    if (plan->personality >= 0 && personality((unsigned long)plan->personality) < 0) {
+        return pe_fail(&child->error, errno, "personality", "personality", "linux.personality", NULL);
+    }
     return 0;
 }
 

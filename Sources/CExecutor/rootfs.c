@@ -111,9 +111,9 @@ int pe_open_in_root(pe_child *child, const char *path, bool create, bool last_is
 int pe_prepare_root(pe_child *child) {
     const petrel_plan *plan = child->plan;
     unsigned long propagation = plan->root_propagation ? plan->root_propagation : (MS_SLAVE | MS_REC);
-    // pivot_root refuses shared mounts: keep "/" a slave until after the switch, where
-    // pe_switch_root applies a shared propagation.
-    if (propagation & MS_SHARED) propagation = MS_SLAVE | MS_REC;
+    // pivot_root refuses shared mounts and an unbindable "/" refuses the rootfs bind below:
+    // keep "/" a slave until after the switch, where pe_switch_root applies them.
+    if (propagation & (MS_SHARED | MS_UNBINDABLE)) propagation = MS_SLAVE | MS_REC;
     if (mount(NULL, "/", NULL, propagation, NULL) != 0) {
         return pe_fail(&child->error, errno, "rootfs", "mount", "/ (propagation)", NULL);
     }
@@ -315,6 +315,14 @@ int pe_devices(pe_child *child) {
         close(parent);
         if (dir < 0) return pe_fail(&child->error, errno, "device", "open", device->path, NULL);
         int rc = 0;
+        // config-linux.md: a file at the path that does not match the device is an error.
+        struct stat existing;
+        if (fstatat(dir, name, &existing, AT_SYMLINK_NOFOLLOW) == 0 &&
+            ((existing.st_mode & S_IFMT) != (device->mode & S_IFMT) ||
+             ((existing.st_mode & S_IFMT) != S_IFIFO && existing.st_rdev != (dev_t)device->rdev))) {
+            close(dir);
+            return pe_fail(&child->error, EEXIST, "device", "mknodat", device->path, "a file that is not this device is there");
+        }
         if (unlinkat(dir, name, 0) != 0 && errno != ENOENT) {
             rc = pe_fail(&child->error, errno, "device", "unlinkat", device->path, NULL);
         } else if (mknodat(dir, name, device->mode, (dev_t)device->rdev) != 0) {
@@ -397,7 +405,7 @@ int pe_switch_root(pe_child *child) {
     if (chdir("/") != 0) return pe_fail(&child->error, errno, "pivot_root", "chdir", "/", NULL);
     close(child->root_fd);
     child->root_fd = -1;
-    if (plan->root_propagation & MS_SHARED) {
+    if (plan->root_propagation & (MS_SHARED | MS_UNBINDABLE)) {
         if (mount(NULL, "/", NULL, plan->root_propagation, NULL) != 0) {
             return pe_fail(&child->error, errno, "rootfs", "mount", "/", "rootfsPropagation");
         }

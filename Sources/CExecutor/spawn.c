@@ -37,6 +37,17 @@ static void restore_parent(parent_namespaces *saved) {
     }
 }
 
+static int write_time_offsets(const char *offsets, petrel_error *error) {
+    int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return pe_fail(error, errno, "namespaces", "open", "/proc/self/timens_offsets", NULL);
+    ssize_t n;
+    do n = write(fd, offsets, pe_strlen(offsets)); while (n < 0 && errno == EINTR);
+    int err = errno;
+    close(fd);
+    if (n < 0) return pe_fail(error, err, "namespaces", "write", "/proc/self/timens_offsets", offsets);
+    return 0;
+}
+
 static int enter_for_children(const petrel_plan *plan, parent_namespaces *saved, petrel_error *error) {
     for (size_t i = 0; i < plan->namespace_count; i++) {
         const petrel_namespace *ns = &plan->namespaces[i];
@@ -51,6 +62,8 @@ static int enter_for_children(const petrel_plan *plan, parent_namespaces *saved,
         }
         if (!ns->path) {
             if (unshare(CLONE_NEWTIME) != 0) return pe_fail(error, errno, "namespaces", "unshare", "time", NULL);
+            // Offsets can only be set while no process lives in the new namespace.
+            if (plan->time_offsets && write_time_offsets(plan->time_offsets, error) != 0) return -1;
             continue;
         }
         int fd = open(ns->path, O_RDONLY | O_CLOEXEC);

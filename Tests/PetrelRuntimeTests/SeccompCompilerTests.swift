@@ -21,6 +21,12 @@ import Testing
         #expect(try SeccompCompiler.action("SCMP_ACT_KILL_PROCESS", errnoRet: nil, field: "f") == 0x8000_0000)
     }
 
+    @Test func anErrnoOnAnActionWithoutOneIsRefused() {
+        #expect(throws: RuntimeError("f: SCMP_ACT_KILL takes no errno, got errnoRet 5")) {
+            try SeccompCompiler.action("SCMP_ACT_KILL", errnoRet: 5, field: "f")
+        }
+    }
+
     @Test func unknownSyscallNamesAreSkipped() throws {
         let seccomp = LinuxSeccomp(
             defaultAction: .allow,

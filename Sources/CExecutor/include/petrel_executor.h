@@ -176,6 +176,11 @@ typedef struct {
     // The program to execve when it is not argv[0] looked up in PATH (hooks: `path` with
     // their own argv[0]). NULL: argv[0].
     const char *exec_path;
+    // --- time namespace and personality ---
+    // Written to /proc/self/timens_offsets by the parent right after it unshares the new time
+    // namespace, before any process is in it ("monotonic S N\nboottime S N\n"). NULL: none.
+    const char *time_offsets;
+    int personality;             // -1: unchanged; else the persona set with personality(2) before exec
 } petrel_plan;
 
 // ---------------------------------------------------------------------------------------

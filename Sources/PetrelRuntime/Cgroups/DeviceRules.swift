@@ -52,9 +52,10 @@ public enum DeviceRules {
         DeviceRule(allow: true, kind: .char, major: 10, minor: 200),  // /dev/net/tun
     ]
 
-    /// The container's rules in runc's order: linux.resources.devices, then the defaults,
-    /// then full access to each node listed in linux.devices. Evaluated from a deny-all start
-    /// with the last matching rule winning.
+    /// The container's rules in runc's order: linux.resources.devices, then the defaults.
+    /// Nodes listed in linux.devices get no rule of their own: access to them is what the
+    /// listed rules say ("The runtime MUST apply entries in the listed order"; runc 1.1 and
+    /// crun do the same). Evaluated from a deny-all start with the last matching rule winning.
     public static func rules(resources: [LinuxDeviceCgroup]?, devices: [LinuxDevice]?) throws(RuntimeError) -> [DeviceRule] {
         var rules: [DeviceRule] = []
         for (index, rule) in (resources ?? []).enumerated() {
@@ -71,18 +72,6 @@ public enum DeviceRules {
                 minor: try wildcard(rule.minor, "\(field).minor"), access: try access(rule.access, field)))
         }
         rules += defaultAllowed
-        for (index, device) in (devices ?? []).enumerated() {
-            let kind: DeviceRule.Kind
-            switch device.type {
-            case "c", "u": kind = .char
-            case "b": kind = .block
-            default: continue  // fifos are not device-cgroup business
-            }
-            let field = "linux.devices[\(index)]"
-            rules.append(DeviceRule(
-                allow: true, kind: kind, major: try wildcard(device.major ?? 0, "\(field).major"),
-                minor: try wildcard(device.minor ?? 0, "\(field).minor")))
-        }
         return rules
     }
 

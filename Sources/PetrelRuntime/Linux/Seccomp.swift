@@ -71,6 +71,10 @@ public enum SeccompCompiler {
         case "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE":
             return base | (UInt32(truncatingIfNeeded: errnoRet ?? UInt(defaultErrno)) & 0xFFFF)
         default:
+            // config-linux.md: "When the action doesn't support an errno, the runtime MUST print and error and fail".
+            if let errnoRet {
+                throw RuntimeError("\(field): \(name) takes no errno, got errnoRet \(errnoRet)")
+            }
             return base
         }
     }

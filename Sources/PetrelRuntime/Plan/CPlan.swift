@@ -133,6 +133,8 @@ extension ExecutionPlan {
         plan.exec_path = arena.optionalString(execPath)
         plan.apparmor_profile = arena.optionalString(apparmorProfile)
         plan.selinux_label = arena.optionalString(selinuxLabel)
+        plan.time_offsets = arena.optionalString(timeOffsets)
+        plan.personality = personality ?? -1
         return plan
     }
 }

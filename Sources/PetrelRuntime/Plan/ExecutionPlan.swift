@@ -74,6 +74,10 @@ public struct ExecutionPlan: Sendable, Equatable {
     public var namespaces: [Namespace] = []
     public var hostname: String?
     public var domainname: String?
+    /// /proc/self/timens_offsets lines for a new time namespace (linux.timeOffsets).
+    public var timeOffsets: String?
+    /// personality(2) persona (linux.personality); nil: unchanged.
+    public var personality: Int32?
 
     public var rootfs: String = ""
     public var rootReadonly = false

@@ -49,6 +49,8 @@ public struct PlanBuilder {
         let cgroupNamespace = namespaces.contains { $0.type == .cgroup }
         plan.hostname = spec.hostname.flatMap { $0.isEmpty ? nil : $0 }
         plan.domainname = spec.domainname.flatMap { $0.isEmpty ? nil : $0 }
+        plan.timeOffsets = try Self.timeOffsets(linux?.timeOffsets, namespaces: namespaces)
+        plan.personality = try Self.personality(linux?.personality)
 
         plan.rootfs = rootfs
         plan.rootReadonly = spec.root?.readonly ?? false
@@ -66,7 +68,8 @@ public struct PlanBuilder {
             plan.gidMappings = gidMappings
         }
         plan.mounts = try (spec.mounts ?? []).enumerated().map { (index, mount) throws(RuntimeError) in
-            var planned = try planMount(mount, index: index, bundle: bundle, cgroupNamespace: cgroupNamespace)
+            var planned = try planMount(mount, index: index, bundle: bundle, cgroupNamespace: cgroupNamespace,
+                                        relativeDestinationAllowed: !(spec.ociVersion.hasPrefix("1.0.") || spec.ociVersion.hasPrefix("1.1.")))
             planned.idmap = try planIDMapping(mount, index: index, isBind: planned.kind == .bind,
                                               container: (uidMappings, gidMappings))
             return planned
@@ -171,9 +174,14 @@ public struct PlanBuilder {
                 ambient: try Capabilities.mask(caps.ambient, field: "process.capabilities.ambient")
             )
         }
+        var seenRlimits: Set<String> = []
         plan.rlimits = try (process.rlimits ?? []).enumerated().map { (index, limit) throws(RuntimeError) in
             guard let resource = Rlimits.resources[limit.type] else {
                 throw RuntimeError("process.rlimits[\(index)].type: unknown rlimit \(JSONText.quote(limit.type))")
+            }
+            // config.md: duplicated entries with the same type MUST generate an error.
+            guard seenRlimits.insert(limit.type).inserted else {
+                throw RuntimeError("process.rlimits[\(index)].type: \(JSONText.quote(limit.type)) is listed twice")
             }
             guard limit.soft <= limit.hard else {
                 throw RuntimeError("process.rlimits[\(index)]: soft limit \(limit.soft) is above hard limit \(limit.hard)")
@@ -198,8 +206,14 @@ public struct PlanBuilder {
         return "/"
     }
 
-    private func planMount(_ mount: Mount, index: Int, bundle: String, cgroupNamespace: Bool) throws(RuntimeError) -> ExecutionPlan.Mount {
+    private func planMount(_ mount: Mount, index: Int, bundle: String, cgroupNamespace: Bool,
+                           relativeDestinationAllowed: Bool) throws(RuntimeError) -> ExecutionPlan.Mount {
         let options = MountOptions(parsing: mount.options ?? [])
+        // config.md before 1.2: "This value MUST be an absolute path"; runtime-spec 1.2 allows
+        // a relative one on Linux, below "/" (what runc 1.1 does for any version).
+        guard mount.destination.hasPrefix("/") || relativeDestinationAllowed else {
+            throw RuntimeError("mounts[\(index)].destination: must be an absolute path, got \(JSONText.quote(mount.destination))")
+        }
         let destination = FileSystem.clean(mount.destination)
         let type = mount.type.flatMap { $0.isEmpty ? nil : $0 }
         let isBind = options.bind || type == "bind"
@@ -288,8 +302,9 @@ public struct PlanBuilder {
         }
         for (index, device) in devices.enumerated() {
             let field = "linux.devices[\(index)]"
-            guard device.path.hasPrefix("/dev/") else {
-                throw RuntimeError("\(field).path: must be below /dev, got \(JSONText.quote(device.path))")
+            // config-linux.md: "The path MAY be anywhere in the container filesystem, notably outside of /dev".
+            guard device.path.hasPrefix("/"), FileSystem.clean(device.path) != "/" else {
+                throw RuntimeError("\(field).path: must be an absolute file path, got \(JSONText.quote(device.path))")
             }
             let typeBits: UInt32
             switch device.type {
@@ -314,6 +329,42 @@ public struct PlanBuilder {
             planned.append(entry)
         }
         return planned
+    }
+}
+
+extension PlanBuilder {
+    /// linux.timeOffsets as /proc/self/timens_offsets lines; they need a new time namespace.
+    static func timeOffsets(_ offsets: [String: LinuxTimeOffset]?, namespaces: [LinuxNamespace]) throws(RuntimeError) -> String? {
+        guard let offsets, !offsets.isEmpty else { return nil }
+        guard namespaces.contains(where: { $0.type == .time && ($0.path ?? "").isEmpty }) else {
+            throw RuntimeError("linux.timeOffsets: needs a new time namespace (linux.namespaces entry of type time without a path)")
+        }
+        var lines = ""
+        for clock in offsets.keys.sorted() {
+            guard clock == "monotonic" || clock == "boottime" else {
+                throw RuntimeError("linux.timeOffsets.\(clock): unknown clock (expected monotonic or boottime)")
+            }
+            let offset = offsets[clock]
+            let nanosecs = offset?.nanosecs ?? 0
+            guard nanosecs < 1_000_000_000 else {
+                throw RuntimeError("linux.timeOffsets.\(clock).nanosecs: \(nanosecs) is not below 1000000000")
+            }
+            lines += "\(clock) \(offset?.secs ?? 0) \(nanosecs)\n"
+        }
+        return lines
+    }
+
+    /// linux.personality as a persona: the execution domain only (the spec defines no flags yet).
+    static func personality(_ personality: LinuxPersonality?) throws(RuntimeError) -> Int32? {
+        guard let personality else { return nil }
+        if let flags = personality.flags, !flags.isEmpty {
+            throw RuntimeError("linux.personality.flags: no flags are supported, got \(flags.map { JSONText.quote($0.rawValue) }.joined(separator: ", "))")
+        }
+        switch personality.domain.rawValue {
+        case "LINUX": return 0x0000
+        case "LINUX32": return 0x0008
+        default: throw RuntimeError("linux.personality.domain: unknown domain \(JSONText.quote(personality.domain.rawValue)) (expected LINUX or LINUX32)")
+        }
     }
 }
 
