@@ -16,8 +16,9 @@ import Glibc
 /// - createContainer: the container's namespaces, same moment; the path resolves in the
 ///   runtime namespace because the root has not been switched yet.
 /// - startContainer: the container's namespaces, during `start`, before the program runs.
-/// - poststart: runtime namespace, after the program started; poststop: after delete. Their
-///   failures are warnings (runtime-spec), not errors.
+/// - poststart: runtime namespace, after the program started; a failure stops the container
+///   and fails `start` (runtime.md lifecycle step 9, and runc).
+/// - poststop: after delete; a failure is a warning and the other hooks still run.
 /// The container-namespace hooks are started through the executor's exec mode, so they
 /// join every namespace and the cgroup like `exec` does.
 enum HookRunner {
@@ -71,12 +72,16 @@ enum HookRunner {
         }
     }
 
-    /// Like `run`, but failures are logged as warnings (poststart, poststop).
+    /// poststop: a failure is a warning and the remaining hooks still run (runtime.md).
     static func runWarning(_ phase: Phase, spec: Spec, state: State) {
-        do {
-            try run(phase, spec: spec, state: state)
-        } catch {
-            Logger.shared.warning(error.description)
+        for hook in hooks(spec, phase) {
+            var single = spec
+            single.hooks = Hooks(poststop: [hook])
+            do {
+                try run(.poststop, spec: single, state: state)
+            } catch {
+                Logger.shared.warning(error.description)
+            }
         }
     }
 

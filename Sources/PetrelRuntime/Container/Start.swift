@@ -40,7 +40,13 @@ extension Runtime {
         guard released >= 0 else { throw RuntimeError.sys("cannot start container", "open", path: fifo) }
         unlink(fifo)
         guard released == 0 else { throw RuntimeError("cannot start container: its init exited before start") }
-        HookRunner.runWarning(.poststart, spec: spec, state: state(.running))
+        do {
+            try HookRunner.run(.poststart, spec: spec, state: state(.running))
+        } catch {
+            // runtime.md: generate an error, stop the container.
+            _ = petrel_pidfd_send_signal(pidfd, SIGKILL)
+            throw error
+        }
         if let notify {
             try notify.forwardReady(notifyFd, initPid: record.pid) { isAlive(record) }
         }
