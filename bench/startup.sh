@@ -32,4 +32,14 @@ hyperfine -N --warmup 3 --runs "$runs" --export-markdown "$work/run.md" \
     -n petrel "$(cmd "$petrel")" -n runc "$(cmd runc)" -n crun "$(cmd "$crun")"
 hyperfine -N --warmup 3 --runs "$runs" --export-markdown "$work/version.md" \
     -n petrel "$petrel --version" -n runc "runc --version" -n crun "crun --version"
-cat "$work/run.md" "$work/version.md"
+# `state` of a running container: the call engines make most often.
+scripts/make-bundle "$work/sleeper" -- sleep 600 >/dev/null
+for rt in petrel runc crun; do
+    bin=$petrel; [ $rt = runc ] && bin=runc; [ $rt = crun ] && bin=$crun
+    "$bin" --root "$work/st-$rt" run -d -b "$work/sleeper" "s-$rt" >/dev/null
+done
+trap '"$petrel" --root "$work/st-petrel" delete -f s-petrel; runc --root "$work/st-runc" delete -f s-runc; "$crun" --root "$work/st-crun" delete -f s-crun; rm -rf "$work"' EXIT
+hyperfine -N --warmup 5 --runs "$runs" --export-markdown "$work/state.md" \
+    -n petrel "$petrel --root $work/st-petrel state s-petrel" -n runc "runc --root $work/st-runc state s-runc" \
+    -n crun "/usr/bin/crun --root $work/st-crun state s-crun"
+cat "$work/run.md" "$work/version.md" "$work/state.md"

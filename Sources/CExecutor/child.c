@@ -156,6 +156,42 @@ static bool seccomp_before_identity(const petrel_plan *plan) {
     return plan->uid != 0;
 }
 
+/// `exec`: a new process in an existing container. Same guards as the init (signals reset,
+/// non-dumpable until execve, host fds closed, errors reported), no filesystem setup.
+static _Noreturn void exec_main(pe_child *child) {
+    const petrel_plan *plan = child->plan;
+    if (pe_join_namespaces(child) != 0) die(child, 1);
+    if (in_user_namespace(plan) && (pe_setresgid(0, 0, 0) != 0 || pe_setresuid(0, 0, 0) != 0)) {
+        pe_fail(&child->error, errno, "user namespace", "setresuid", "0", "is uid/gid 0 mapped?");
+        die(child, 1);
+    }
+    if (plan->terminal && setsid() < 0) {
+        pe_fail(&child->error, errno, "exec", "setsid", "", NULL);
+        die(child, 1);
+    }
+    child->cap_last = read_cap_last();
+    if (pe_console(child) != 0 || pe_rlimits(child) != 0 || pe_lsm_labels(child) != 0) die(child, 1);
+    if (plan->umask >= 0) umask((mode_t)plan->umask);
+    bool in_cwd = pe_cwd(child, false) == 0;
+    if (!in_cwd && child->error.step[0]) die(child, 1);
+    bool early_seccomp = seccomp_before_identity(plan);
+    if (early_seccomp && pe_load_seccomp(child) != 0) die(child, 1);
+    if (pe_identity(child) != 0 || pe_no_new_privs(child) != 0) die(child, 1);
+    if (!in_cwd && pe_cwd(child, true) != 0) die(child, 1);
+    if (!early_seccomp && plan->seccomp_notify && pe_load_seccomp(child) != 0) die(child, 1);
+    char program[PE_PATH_MAX];
+    if (pe_find_executable(child, program, sizeof(program)) != 0) die(child, 127);
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    send_packet(child, PETREL_MSG_READY);
+    if (!early_seccomp && !plan->seccomp_notify && pe_load_seccomp(child) != 0) die(child, 1);
+    unsigned int first = 3 + (unsigned int)(plan->preserve_fds > 0 ? plan->preserve_fds : 0);
+    syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC);
+    execve(program, (char *const *)plan->argv, (char *const *)plan->envp);
+    int err = errno;
+    pe_fail(&child->error, err, "exec", "execve", program, NULL);
+    die(child, err == ENOENT ? 127 : 126);
+}
+
 _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespaces_done) {
     pe_child state;
     char *raw = (char *)&state;
@@ -173,6 +209,7 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     close_inherited_fds(child);
     wait_continue(child);
+    if (plan->exec_mode) exec_main(child);
     // Opened with our original host ids: the state directory is root-only, and in a user
     // namespace we are about to become an unprivileged host uid.
     if (plan->exec_fifo) {

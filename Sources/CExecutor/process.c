@@ -2,6 +2,8 @@
 // capabilities, no_new_privs, seccomp and the PATH lookup. Runs in the child.
 #include "executor_internal.h"
 
+#include <sys/mount.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -104,11 +106,10 @@ int pe_console(pe_child *child) {
             rc = pe_fail(&child->error, EINVAL, "console", "", "", "a terminal needs a console socket");
         } else if (send_fd(plan->console_socket_fd, master, name) != 0) {
             rc = pe_fail(&child->error, errno, "console", "sendmsg", "console socket", NULL);
-        } else {
-            rc = bind_console(child, slave);
         }
     }
     close(master);
+    if (rc == 0 && !plan->exec_mode) rc = bind_console(child, slave);
     if (rc != 0) {
         if (slave >= 0) close(slave);
         return rc;
@@ -253,7 +254,7 @@ static int check_executable(const char *path) {
 }
 
 int pe_find_executable(pe_child *child, char *resolved, size_t size) {
-    const char *program = child->plan->argv[0];
+    const char *program = child->plan->exec_path ? child->plan->exec_path : child->plan->argv[0];
     for (const char *c = program; *c; c++) {
         if (*c != '/') continue;
         pe_strlcpy(resolved, program, size);

@@ -180,6 +180,13 @@ static int mount_cgroup_v1(pe_child *child, const petrel_mount *m, int target_fd
         }
         int sub_fd = pe_open_in_root(child, display, false, false, "mount");
         if (sub_fd < 0) { rc = -1; break; }
+        const char *own = m->cgroup_v1_sources ? m->cgroup_v1_sources[sub - m->cgroup_v1_subsystems] : NULL;
+        if (own && *own) {
+            rc = mount_on(child, sub_fd, display, own, NULL, MS_BIND | MS_REC, NULL);
+            if (rc == 0 && (flags & MS_RDONLY)) rc = adjust_mount(child, display, MS_BIND | MS_REMOUNT | flags);
+            close(sub_fd);
+            goto links;
+        }
         rc = mount_on(child, sub_fd, display, "cgroup", "cgroup", flags, data);
         if (rc != 0 && child->error.err == EPERM) {
             // A user namespace may not mount a v1 hierarchy: bind the host's, as runc does.
@@ -189,6 +196,7 @@ static int mount_cgroup_v1(pe_child *child, const petrel_mount *m, int target_fd
             if (rc == 0 && (flags & MS_RDONLY)) rc = adjust_mount(child, display, MS_BIND | MS_REMOUNT | flags);
         }
         close(sub_fd);
+    links:
         // Co-mounted controllers ("cpu,cpuacct") are also reachable by each name.
         if (rc == 0 && !named) {
             char part[64];

@@ -2,6 +2,7 @@
 #include "petrel_executor.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
@@ -140,3 +141,61 @@ int petrel_wifexited(int status) { return WIFEXITED(status); }
 int petrel_wexitstatus(int status) { return WEXITSTATUS(status); }
 int petrel_wifsignaled(int status) { return WIFSIGNALED(status); }
 int petrel_wtermsig(int status) { return WTERMSIG(status); }
+
+int petrel_seccomp_flag_supported(unsigned int flag) {
+    // WAIT_KILLABLE_RECV is only valid together with NEW_LISTENER.
+    if (flag == 32) flag |= 8;
+    long rc = syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, flag, NULL);
+    if (rc == 0) return -1;
+    if (errno == EFAULT) return 1;
+    return errno == EINVAL ? 0 : -1;
+}
+
+static int unix_address(struct sockaddr_un *address, const char *path) {
+    memset(address, 0, sizeof(*address));
+    address->sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof(address->sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(address->sun_path, path);
+    return 0;
+}
+
+int petrel_unixgram_bind(const char *path) {
+    struct sockaddr_un address;
+    if (unix_address(&address, path) != 0) return -1;
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    unlink(path);
+    if (bind(fd, (struct sockaddr *)&address, sizeof(address)) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int petrel_unixgram_send(const char *path, const void *buf, size_t len) {
+    struct sockaddr_un address;
+    // systemd's abstract sockets start with '@'.
+    if (unix_address(&address, path) != 0) return -1;
+    if (address.sun_path[0] == '@') address.sun_path[0] = 0;
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    ssize_t n;
+    do n = sendto(fd, buf, len, MSG_NOSIGNAL, (struct sockaddr *)&address,
+                  (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path))); while (n < 0 && errno == EINTR);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return n < 0 ? -1 : 0;
+}
+
+int petrel_wait_readable(int fd, int timeout_ms) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int rc;
+    do rc = poll(&p, 1, timeout_ms); while (rc < 0 && errno == EINTR);
+    return rc;
+}

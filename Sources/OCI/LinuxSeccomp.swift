@@ -116,4 +116,10 @@ public struct Arch: OCIStringValue {
     public static let parisc: Self = "SCMP_ARCH_PARISC"
     public static let parisc64: Self = "SCMP_ARCH_PARISC64"
     public static let riscv64: Self = "SCMP_ARCH_RISCV64"
+
+    /// Every name above (what `features` offers, filtered by what libseccomp resolves).
+    public static let all: [Arch] = [
+        x86, x86_64, x32, arm, aarch64, mips, mips64, mips64n32, mipsel, mipsel64, mipsel64n32,
+        ppc, ppc64, ppc64le, s390, s390x, parisc, parisc64, riscv64,
+    ]
 }

@@ -23,6 +23,7 @@ struct Petrel: ParsableCommand {
 
     /// runc exits 1 on usage errors too (ArgumentParser would use 64).
     static func main() {
+        FastPath.runIfHandled(CommandLine.arguments.dropFirst())
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -65,19 +66,41 @@ struct GlobalOptions: ParsableArguments {
     var systemdCgroup = false
 
     var runtime: Runtime { Runtime(root: root) }
+
+    var globals: Globals {
+        Globals(root: root, log: log, logFormat: logFormat, debug: debug, systemdCgroup: systemdCgroup)
+    }
+}
+
+/// The global flags as plain values (shared with the hand-parsed fast path).
+struct Globals: Equatable {
+    var root = "/run/petrel"
+    var log: String?
+    var logFormat = "text"
+    var debug = false
+    var systemdCgroup = false
 }
 
 /// Runs a verb with runc's error contract: one error line (stderr and/or the log file)
 /// and exit status 1.
 func perform(_ global: GlobalOptions, _ body: () throws(RuntimeError) -> Void) throws {
+    do {
+        try performVerb(global.globals, body)
+    } catch {
+        throw ExitCode(1)
+    }
+}
+
+/// Configures logging, runs the verb, and logs its failure; throws the failure on.
+func performVerb(_ globals: Globals, _ body: () throws(RuntimeError) -> Void) throws(RuntimeError) {
     do throws(RuntimeError) {
-        guard let format = LogFormat(rawValue: global.logFormat) else {
-            throw RuntimeError("--log-format: unknown format \(JSONText.quote(global.logFormat)) (text or json)")
+        guard let format = LogFormat(rawValue: globals.logFormat) else {
+            throw RuntimeError("--log-format: unknown format \(JSONText.quote(globals.logFormat)) (text or json)")
         }
-        try Logger.shared.configure(path: global.log, format: format, debug: global.debug)
+        try Logger.shared.configure(path: globals.log, format: format, debug: globals.debug)
         try body()
     } catch {
         Logger.shared.failure(error.description)
-        throw ExitCode(1)
+        throw error
     }
 }

@@ -228,4 +228,30 @@ struct CLI {
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.contains("\"created\""), "\(result)")
     }
+
+    @Test("the hot verbs take every flag spelling (--root=DIR, -f, -a, flags after the id) and fall back cleanly")
+    func hotVerbSpellings() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        let id = try t.create(["sleep", "100"])
+        let equals = t.runtimeRaw(["--root=" + t.root, "--log-format=json", "state", id])
+        #expect(equals.status == 0 && equals.stdout.contains("\"created\""), "\(equals)")
+        #expect(t.runtime(["start", id]).status == 0)
+        #expect(t.waitForStatus(id, "running"))
+        let all = t.runtime(["kill", "-a", id, "KILL"])
+        #expect(all.status == 0, "\(all)")
+        #expect(t.waitForStatus(id, "stopped"))
+        let delete = t.runtime(["delete", id, "-f"])
+        #expect(delete.status == 0, "\(delete)")
+        #expect(!t.hasStateDir(id))
+        // Not for the fast path: usage errors and help still come from the full parser.
+        let missing = t.runtime(["state"])
+        #expect(missing.status == 1 && !missing.stderr.isEmpty, "\(missing)")
+        let extra = t.runtime(["start", id, "surplus"])
+        #expect(extra.status == 1, "\(extra)")
+        let help = t.runtimeRaw(["state", "--help"])
+        #expect(help.status == 0 && help.stdout.lowercased().contains("usage"), "\(help)")
+        let unknownFlag = t.runtime(["delete", "--bogus", id])
+        #expect(unknownFlag.status == 1, "\(unknownFlag)")
+    }
 }

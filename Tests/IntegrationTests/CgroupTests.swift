@@ -46,6 +46,16 @@ struct Cgroups {
         #expect(out == (Self.v2 ? "67108864\n32\n50000 100000" : "67108864\n32\n50000"), "\(out)")
     }
 
+    @Test("without a cgroup namespace the v1 cgroup mount shows the container's own cgroups (as runc)",
+          .enabled(if: !v2, "cgroup v2 host: without a cgroup namespace cgroup2 shows the whole tree, as with runc"))
+    func ownCgroupsWithoutNamespace() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.setConfig("linux.resources", ["memory": ["limit": 67_108_864], "pids": ["limit": 32]])
+        let out = try t.output(["sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; ls /sys/fs/cgroup/cpu/ | grep -c cgroup.procs"])
+        #expect(out == "67108864\n32\n1", "\(out)")
+    }
+
     @Test("cpuset cpus are applied", .enabled(if: ProcessInfo.processInfo.activeProcessorCount > 0))
     func cpuset() throws {
         let t = try sandbox(["cpu": ["cpus": "0"]])
@@ -154,9 +164,9 @@ struct Cgroups {
             _ = events.wait()
         }
         // Give events time to arm its OOM watch before the OOM happens.
-        _ = Harness.eventually(timeout: 5) { events.stdoutSoFar.contains("\"type\":\"stats\"") }
+        _ = Harness.eventually(timeout: 30) { events.stdoutSoFar.contains("\"type\":\"stats\"") }
         FileManager.default.createFile(atPath: t.rootfs + "/tmp/go", contents: nil)
-        let seen = Harness.eventually(timeout: 15) { events.stdoutSoFar.contains("\"type\":\"oom\"") }
+        let seen = Harness.eventually(timeout: 60) { events.stdoutSoFar.contains("\"type\":\"oom\"") }
         #expect(seen, "no oom event in: \(events.stdoutSoFar)")
         let line = events.stdoutSoFar.split(separator: "\n").first { $0.contains("\"type\":\"oom\"") }
         let object = try line.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }

@@ -73,7 +73,9 @@ enum Harness {
     }
 
     /// Seconds before a child process is killed and the test fails.
-    static let commandTimeout: TimeInterval = 20
+    /// Generous: under emulation (the cgroup v2 guest on a busy host) one runtime call can
+    /// take seconds. Waits end as soon as their condition holds, so this costs nothing when fast.
+    static let commandTimeout: TimeInterval = 90
 
     /// An executable found on PATH (plus the sbin directories, which sudo may drop).
     static func which(_ name: String) -> String? {
@@ -95,7 +97,7 @@ enum Harness {
 
     /// Polls `condition` every 20 ms until it holds or `timeout` passes.
     @discardableResult
-    static func eventually(timeout: TimeInterval = 5, _ condition: () -> Bool) -> Bool {
+    static func eventually(timeout: TimeInterval = 45, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             if condition() { return true }
@@ -469,7 +471,7 @@ final class Sandbox: @unchecked Sendable {
 
     /// Polls until `state <id>` reports `status` (up to `timeout` seconds).
     @discardableResult
-    func waitForStatus(_ id: String, _ status: String, timeout: TimeInterval = 5) -> Bool {
+    func waitForStatus(_ id: String, _ status: String, timeout: TimeInterval = 45) -> Bool {
         Harness.eventually(timeout: timeout) { self.status(id) == status }
     }
 

@@ -87,6 +87,17 @@ struct SpecConformance {
         #expect(result.stderr.contains("mounts["), "\(result)")
     }
 
+    @Test("runtime-spec 1.2 allows a relative mount destination on Linux, below /",
+          .enabled(if: !Harness.isRunc, "runc 1.1 predates spec 1.2"))
+    func relativeMountDestinationInSpec12() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.setConfig("ociVersion", "1.2.0")
+        try t.addMount(destination: "relative/dir", type: "tmpfs", source: "tmpfs", options: [])
+        let out = try t.output(["sh", "-c", "grep -c ' /relative/dir ' /proc/self/mounts"])
+        #expect(out == "1", "\(out)")
+    }
+
     @Test("a device path taken by another kind of file is refused (errors.device-path-occupied)",
           .enabled(if: !Harness.isRunc, "runc 1.1 replaces the file"))
     func occupiedDevicePath() throws {

@@ -62,6 +62,11 @@ typedef struct {
     // `source`, then closes it.
     int idmapped;
     int tree_fd;
+    // PETREL_MOUNT_CGROUP_V1 only, parallel to cgroup_v1_subsystems (or NULL): the host
+    // directory of the container's own cgroup in that hierarchy. Without a cgroup namespace
+    // it is bind-mounted (runc does the same), so the container sees its own limits at
+    // /sys/fs/cgroup/<subsystem>; an empty string or NULL mounts the hierarchy itself.
+    const char *const *cgroup_v1_sources;
 } petrel_mount;
 
 typedef struct {
@@ -163,6 +168,14 @@ typedef struct {
     const char *apparmor_profile;    // NULL: none; else written as "exec PROFILE" before exec
     const char *selinux_label;       // NULL: none; else the exec label (/proc/self/attr/exec)
 
+    // --- exec into a running container ---
+    // Every namespace has a path (the init's /proc/PID/ns/*): the child joins them and
+    // skips all filesystem setup (mounts, devices, root switch, paths, hostname, sysctls),
+    // then sets up the process as usual. setsid only with a terminal, like runc.
+    int exec_mode;
+    // The program to execve when it is not argv[0] looked up in PATH (hooks: `path` with
+    // their own argv[0]). NULL: argv[0].
+    const char *exec_path;
     // --- time namespace and personality ---
     // Written to /proc/self/timens_offsets by the parent right after it unshares the new time
     // namespace, before any process is in it ("monotonic S N\nboottime S N\n"). NULL: none.
@@ -245,6 +258,9 @@ void petrel_child_release(petrel_child *child);
 // ---------------------------------------------------------------------------------------
 
 int petrel_pidfd_open(pid_t pid, unsigned int flags);
+/// Whether the kernel knows a SECCOMP_FILTER_FLAG_* (1), not (0), or cannot tell (-1): a
+/// NULL program fails with EFAULT after the flags passed the check, EINVAL before.
+int petrel_seccomp_flag_supported(unsigned int flag);
 int petrel_pidfd_send_signal(int pidfd, int sig);
 /// Opens `path` for reading without blocking and waits until a writer delivers a byte, or
 /// the process behind pidfd exits. Returns 0 when the byte arrived, 1 when the process
@@ -260,6 +276,12 @@ int petrel_recv_fd(int socket_fd);
 /// Connects a SOCK_STREAM unix socket to path; returns the fd (CLOEXEC) or -1.
 int petrel_unix_connect(const char *path);
 int petrel_prctl_set_child_subreaper(void);
+/// A bound SOCK_DGRAM unix socket at path (an old file there is replaced); fd or -1.
+int petrel_unixgram_bind(const char *path);
+/// One datagram to the unix socket at path ("@name": abstract). 0 or -1.
+int petrel_unixgram_send(const char *path, const void *buf, size_t len);
+/// poll(POLLIN) with a timeout: >0 readable, 0 timed out, -1 error.
+int petrel_wait_readable(int fd, int timeout_ms);
 /// Wait for `pid` and return its raw wait status, retrying on EINTR; -1 on error.
 int petrel_waitpid(pid_t pid, int *status);
 int petrel_wifexited(int status);

@@ -18,6 +18,17 @@ void petrel_block_forwarded_signals(void);
 /// (we may be their subreaper). Returns the raw wait status of `pid`, or -1.
 int petrel_forward_signals_until_exit(pid_t pid);
 
+/// Like petrel_forward_signals_until_exit, while relaying a terminal: the caller's stdin
+/// goes to the pty `master`, the pty's output to stdout. The caller's tty (if stdin is
+/// one) is put in raw mode and restored; its size is copied to the pty now and on
+/// SIGWINCH. Output left in the pty after the exit is drained. Returns the raw wait
+/// status of `pid`, or -1.
+int petrel_relay_terminal_until_exit(pid_t pid, int master);
+
+/// A connected AF_UNIX stream pair (CLOEXEC) for a console socket the runtime itself
+/// receives the pty master on. Returns 0 or -1.
+int petrel_console_pair(int fds[2]);
+
 #ifdef __cplusplus
 }
 #endif

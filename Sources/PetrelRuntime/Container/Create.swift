@@ -20,16 +20,29 @@ extension Runtime {
         if !terminal && request.consoleSocket != nil {
             throw RuntimeError("cannot use console socket if petrel will not detach or allocate tty")
         }
-        if terminal && request.consoleSocket == nil {
-            throw RuntimeError("process.terminal: a foreground terminal needs --console-socket in this version")
+        if terminal && request.consoleSocket == nil && request.consoleSocketFd < 0 {
+            throw RuntimeError("process.terminal: a terminal needs --console-socket (or run in the foreground)")
+        }
+
+        // sd_notify pass-through (runc's behaviour when NOTIFY_SOCKET is set).
+        var spec = bundle.spec
+        let notify = NotifySocket.fromEnvironment(stateDirectory: store.directory(request.id))
+        notify?.configure(&spec)
+        // Socket activation (runc): fds 3.. handed to the runtime by systemd go on to the
+        // container first, then the --preserve-fds ones.
+        let activated = Self.socketActivatedFds()
+        if activated > 0 {
+            let env = spec.process?.env ?? []
+            spec.process?.env = env + ["LISTEN_FDS=\(activated)", "LISTEN_PID=1"]
         }
 
         var options = LaunchOptions()
         options.noPivot = request.noPivot
-        options.preserveFds = request.preserveFds
+        options.preserveFds = activated + request.preserveFds
         options.execFifo = store.execFifo(request.id)
-        let plan = try PlanBuilder.forHost(rootfs: bundle.rootfs)
-            .build(bundle.spec, bundle: bundle.path, rootfs: bundle.rootfs, options: options)
+        options.pauseBeforePivot = HookRunner.needsPause(bundle.spec)
+        var plan = try PlanBuilder.forHost(rootfs: bundle.rootfs)
+            .build(spec, bundle: bundle.path, rootfs: bundle.rootfs, options: options)
         if plan.seccomp?.usesNotify == true, (bundle.spec.linux?.seccomp?.listenerPath ?? "").isEmpty {
             throw RuntimeError("linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY")
         }
@@ -42,10 +55,14 @@ extension Runtime {
         var cgroup: (any CgroupManager)?
         var cgroupFd: Int32 = -1
         do throws(RuntimeError) {
+            try notify?.makeDirectory()
             guard petrel_mkfifo(store.execFifo(request.id), 0o622) == 0 else {
                 throw RuntimeError.sys("cannot create exec fifo", "mkfifo", path: store.execFifo(request.id))
             }
-            if let path = request.consoleSocket {
+            if request.consoleSocketFd >= 0 {
+                consoleSocket = dup(request.consoleSocketFd)
+                guard consoleSocket >= 0 else { throw RuntimeError.sys("cannot use the console socket", "dup") }
+            } else if let path = request.consoleSocket {
                 consoleSocket = petrel_unix_connect(path)
                 guard consoleSocket >= 0 else { throw RuntimeError.sys("cannot connect to console socket", "connect", path: path) }
             }
@@ -56,6 +73,7 @@ extension Runtime {
             cgroup = manager
             try manager.apply(linux?.resources ?? LinuxResources(), devices: deviceRules)
             cgroupFd = try manager.openDirectoryForClone() ?? -1
+            Self.bindOwnCgroups(&plan, record: manager.record)
             let trees = try IdmappedTrees(for: plan)
             let child = try InitProcess(plan: plan, consoleSocket: consoleSocket, cgroupFd: cgroupFd, mountTrees: trees.fds)
             trees.close()
@@ -68,6 +86,16 @@ extension Runtime {
             }
             try writeIdMappings(plan, pid: child.pid)
             try child.proceed()
+            if options.pauseBeforePivot {
+                // The namespaces exist, the mounts are done, the root is not switched yet.
+                try child.waitFor(PETREL_MSG_MOUNTS_DONE)
+                let state = State(ociVersion: bundle.spec.ociVersion, id: request.id, status: .creating, pid: child.pid,
+                                  bundle: bundle.path, annotations: bundle.spec.annotations)
+                for phase in [HookRunner.Phase.prestart, .createRuntime, .createContainer] {
+                    try HookRunner.run(phase, spec: bundle.spec, state: state, initPid: child.pid)
+                }
+                try child.proceed()
+            }
             let listenerFd = try child.waitForReady()
             if listenerFd >= 0 {
                 defer { close(listenerFd) }
@@ -106,6 +134,26 @@ extension Runtime {
             try? store.remove(request.id)
             throw error
         }
+    }
+
+    /// Without a cgroup namespace a v1 "cgroup" mount shows the container's own cgroup
+    /// directories (runc binds them), not the host's whole hierarchies.
+    static func bindOwnCgroups(_ plan: inout ExecutionPlan, record: CgroupRecord) {
+        guard record.version == 1,
+              !plan.namespaces.contains(where: { $0.cloneFlag == NamespaceFlag.cloneFlag(.cgroup) }) else { return }
+        for index in plan.mounts.indices where plan.mounts[index].kind == .cgroupV1 {
+            plan.mounts[index].cgroupSources = plan.mounts[index].cgroupSubsystems.map { subsystem in
+                record.directories.first { $0.hierarchy == subsystem }?.path ?? ""
+            }
+        }
+    }
+
+    /// LISTEN_FDS when LISTEN_PID names this process (systemd's socket activation), else 0.
+    static func socketActivatedFds() -> Int32 {
+        guard let fds = getenv("LISTEN_FDS"), let pid = getenv("LISTEN_PID"),
+              let count = Int32(String(cString: fds)), count > 0,
+              Int32(String(cString: pid)) == getpid() else { return 0 }
+        return count
     }
 
     /// The parent writes the user namespace's maps (the child cannot map itself to

@@ -36,6 +36,9 @@ extension Runtime {
         // Also kills what the init left behind (daemons without a pid namespace of their own).
         try cgroup?.destroy()
         try store.remove(id)
+        HookRunner.runWarning(.poststop, spec: record.config, state: State(
+            ociVersion: record.config.ociVersion, id: id, status: .stopped, bundle: record.bundle,
+            annotations: record.annotations))
     }
 
     /// SIGKILL everything and wait (bounded) until the init is gone.

@@ -22,14 +22,32 @@ extension Runtime {
         // Reap anything the container leaves behind, and keep signals for the init.
         _ = petrel_prctl_set_child_subreaper()
         petrel_block_forwarded_signals()
+        // A terminal without --console-socket: the runtime receives the pty and relays it.
+        var request = request
+        var pair: [Int32] = [-1, -1]
+        let relay = request.consoleSocket == nil && (try? Bundle.load(request.bundle))?.spec.process?.terminal == true
+        if relay {
+            guard petrel_console_pair(&pair) == 0 else { throw RuntimeError.sys("cannot make a console socket", "socketpair") }
+            request.consoleSocketFd = pair[1]
+        }
+        defer { for fd in pair where fd >= 0 { close(fd) } }
         let record = try create(request)
+        var master: Int32 = -1
+        if relay {
+            master = petrel_recv_fd(pair[0])
+            guard master >= 0 else {
+                try? delete(request.id, force: true)
+                throw RuntimeError.sys("cannot receive the container's terminal", "recvmsg")
+            }
+        }
+        defer { if master >= 0 { close(master) } }
         do {
             try start(request.id)
         } catch {
             try? delete(request.id, force: true)
             throw error
         }
-        let status = petrel_forward_signals_until_exit(record.pid)
+        let status = relay ? petrel_relay_terminal_until_exit(record.pid, master) : petrel_forward_signals_until_exit(record.pid)
         try? delete(request.id, force: true)
         guard status >= 0 else { throw RuntimeError.sys("cannot wait for the container", "waitpid", path: String(record.pid)) }
         if petrel_wifexited(status) != 0 { return petrel_wexitstatus(status) }

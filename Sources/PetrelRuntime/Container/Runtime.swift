@@ -22,6 +22,8 @@ public struct CreateRequest: Sendable {
     public var detached = true
     /// How linux.cgroupsPath is read (--systemd-cgroup selects `.systemd`).
     public var cgroupDriver = CgroupDriver.cgroupfs
+    /// `run` in the foreground with a terminal: the runtime's own console socket.
+    var consoleSocketFd: Int32 = -1
 
     public init(id: String, bundle: String) {
         self.id = id

@@ -18,10 +18,31 @@ extension Runtime {
         let pidfd = petrel_pidfd_open(record.pid, 0)
         guard pidfd >= 0 else { throw RuntimeError.sys("cannot start container", "pidfd_open", path: String(record.pid)) }
         defer { close(pidfd) }
+        let spec = record.config
+        func state(_ status: ContainerStatus) -> State {
+            State(ociVersion: spec.ociVersion, id: id, status: status, pid: record.pid, bundle: record.bundle,
+                  annotations: record.annotations)
+        }
+        do {
+            try HookRunner.run(.startContainer, spec: spec, state: state(.created), initPid: record.pid)
+        } catch {
+            // The program must not run after a failed startContainer hook.
+            _ = petrel_pidfd_send_signal(pidfd, SIGKILL)
+            throw error
+        }
+        var notifyFd: Int32 = -1
+        let notify = NotifySocket.fromEnvironment(stateDirectory: store.directory(id))
+            .flatMap { FileSystem.exists($0.directory) ? $0 : nil }
+        if let notify { notifyFd = try notify.bind() }
+        defer { if notifyFd >= 0 { close(notifyFd) } }
         let fifo = store.execFifo(id)
         let released = petrel_exec_fifo_release(fifo, pidfd)
         guard released >= 0 else { throw RuntimeError.sys("cannot start container", "open", path: fifo) }
         unlink(fifo)
         guard released == 0 else { throw RuntimeError("cannot start container: its init exited before start") }
+        HookRunner.runWarning(.poststart, spec: spec, state: state(.running))
+        if let notify {
+            try notify.forwardReady(notifyFd, initPid: record.pid) { isAlive(record) }
+        }
     }
 }

@@ -41,6 +41,27 @@ public enum SeccompCompiler {
 
     static let defaultErrno: UInt32 = 1  // EPERM, runc's default for ERRNO and TRACE
 
+    /// libseccomp's token for an SCMP_ARCH_* name, nil when it does not know the name.
+    static func libseccompArch(_ arch: Arch) -> UInt32? {
+        guard arch.rawValue.hasPrefix("SCMP_ARCH_") else { return nil }
+        let value = seccomp_arch_resolve_name(arch.rawValue.dropFirst("SCMP_ARCH_".count).lowercased())
+        return value == 0 ? nil : value
+    }
+
+    /// What this build accepts, for `features`: the tables above, the architectures
+    /// libseccomp resolves, and the flags the running kernel takes.
+    public static var supportedActions: [String] { actions.keys.sorted() }
+    public static var supportedOperators: [String] { operators.keys.sorted() }
+    public static var supportedArchitectures: [String] { Arch.all.filter { libseccompArch($0) != nil }.map(\.rawValue) }
+    public static var knownFlags: [String] { flags.keys.sorted() }
+    public static var kernelFlags: [String] {
+        flags.filter { $0.value == 0 || petrel_seccomp_flag_supported($0.value) == 1 }.keys.sorted()
+    }
+    public static var libseccompVersion: String {
+        guard let version = seccomp_version() else { return "unknown" }
+        return "\(version.pointee.major).\(version.pointee.minor).\(version.pointee.micro)"
+    }
+
     /// The 32-bit action for a spec action name and its optional errno.
     static func action(_ name: String, errnoRet: UInt?, field: String) throws(RuntimeError) -> UInt32 {
         guard let base = actions[name] else {
@@ -80,12 +101,7 @@ public enum SeccompCompiler {
 
         for (index, arch) in (seccomp.architectures ?? []).enumerated() {
             let field = "linux.seccomp.architectures[\(index)]"
-            guard arch.rawValue.hasPrefix("SCMP_ARCH_") else {
-                throw RuntimeError("\(field): unknown architecture \(JSONText.quote(arch.rawValue))")
-            }
-            let token = arch.rawValue.dropFirst("SCMP_ARCH_".count).lowercased()
-            let value = seccomp_arch_resolve_name(token)
-            guard value != 0 else {
+            guard let value = libseccompArch(arch) else {
                 throw RuntimeError("\(field): unknown architecture \(JSONText.quote(arch.rawValue))")
             }
             let result = seccomp_arch_add(context, value)

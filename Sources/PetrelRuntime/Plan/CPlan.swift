@@ -71,6 +71,8 @@ extension ExecutionPlan {
             lowered.recursive = mount.recursive ? 1 : 0
             lowered.target_is_file = mount.targetIsFile ? 1 : 0
             lowered.cgroup_v1_subsystems = mount.cgroupSubsystems.isEmpty ? nil : arena.stringArray(mount.cgroupSubsystems)
+            lowered.cgroup_v1_sources = mount.cgroupSources.count == mount.cgroupSubsystems.count && !mount.cgroupSources.isEmpty
+                ? arena.stringArray(mount.cgroupSources) : nil
             return lowered
         })
         plan.mount_count = mounts.count
@@ -127,6 +129,8 @@ extension ExecutionPlan {
         plan.exec_fifo = arena.optionalString(execFifo)
         plan.cgroup_fd = cgroupFd
         plan.pause_before_pivot = pauseBeforePivot ? 1 : 0
+        plan.exec_mode = execMode ? 1 : 0
+        plan.exec_path = arena.optionalString(execPath)
         plan.apparmor_profile = arena.optionalString(apparmorProfile)
         plan.selinux_label = arena.optionalString(selinuxLabel)
         plan.time_offsets = arena.optionalString(timeOffsets)

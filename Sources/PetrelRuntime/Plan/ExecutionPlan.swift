@@ -24,6 +24,9 @@ public struct ExecutionPlan: Sendable, Equatable {
         public var recursive: Bool
         public var targetIsFile: Bool
         public var cgroupSubsystems: [String] = []
+        /// Parallel to cgroupSubsystems: the container's own cgroup directory to bind there
+        /// (no cgroup namespace, as runc); empty: mount the hierarchy.
+        public var cgroupSources: [String] = []
         /// Bind mounts only: made id-mapped by the parent (open_tree + mount_setattr)
         /// before the clone, then moved into place by the child.
         public var idmap: IDMapping?
@@ -108,6 +111,10 @@ public struct ExecutionPlan: Sendable, Equatable {
     public var preserveFds: Int32 = 0
     public var execFifo: String?
     public var pauseBeforePivot = false
+    /// `exec`: join the namespaces (all given by path), no filesystem setup.
+    public var execMode = false
+    /// The program when it is not args[0] looked up in PATH (a hook's `path`).
+    public var execPath: String?
 
     /// Written by the parent into /proc/PID/{uid,gid}_map when a new user namespace is made.
     public var uidMappings: [String] = []

@@ -68,7 +68,8 @@ public struct PlanBuilder {
             plan.gidMappings = gidMappings
         }
         plan.mounts = try (spec.mounts ?? []).enumerated().map { (index, mount) throws(RuntimeError) in
-            var planned = try planMount(mount, index: index, bundle: bundle, cgroupNamespace: cgroupNamespace)
+            var planned = try planMount(mount, index: index, bundle: bundle, cgroupNamespace: cgroupNamespace,
+                                        relativeDestinationAllowed: !(spec.ociVersion.hasPrefix("1.0.") || spec.ociVersion.hasPrefix("1.1.")))
             planned.idmap = try planIDMapping(mount, index: index, isBind: planned.kind == .bind,
                                               container: (uidMappings, gidMappings))
             return planned
@@ -113,6 +114,36 @@ public struct PlanBuilder {
         plan.preserveFds = options.preserveFds
         plan.execFifo = options.execFifo
         plan.pauseBeforePivot = options.pauseBeforePivot
+        return plan
+    }
+
+    /// `exec`: `process` runs in the namespaces of the container whose init is `initPid`
+    /// (every namespace the config gives it, new or joined, entered through the init), with
+    /// the container's seccomp filter and the process's own settings.
+    public func buildExec(_ spec: Spec, process: Process, initPid: Int32, preserveFds: Int32) throws(RuntimeError) -> ExecutionPlan {
+        var plan = ExecutionPlan()
+        plan.execMode = true
+        let namespaces = spec.linux?.namespaces ?? []
+        // The user namespace first, as the child joins in that order anyway.
+        plan.namespaces = namespaces.sorted { ($0.type == .user ? 0 : 1) < ($1.type == .user ? 0 : 1) }.map { namespace in
+            ExecutionPlan.Namespace(cloneFlag: NamespaceFlag.cloneFlag(namespace.type),
+                                    path: "/proc/\(initPid)/ns/\(NamespaceFlag.procName(namespace.type))")
+        }
+        try planProcess(process, into: &plan)
+        if let seccomp = spec.linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(seccomp) }
+        if let profile = process.apparmorProfile, !profile.isEmpty {
+            guard securityModules.apparmor else {
+                throw RuntimeError("process.apparmorProfile: AppArmor is not enabled on this host (profile \(JSONText.quote(profile)))")
+            }
+            plan.apparmorProfile = profile
+        }
+        if let label = process.selinuxLabel, !label.isEmpty {
+            guard securityModules.selinux else {
+                throw RuntimeError("process.selinuxLabel: SELinux is not enabled on this host (label \(JSONText.quote(label)))")
+            }
+            plan.selinuxLabel = label
+        }
+        plan.preserveFds = preserveFds
         return plan
     }
 
@@ -175,10 +206,12 @@ public struct PlanBuilder {
         return "/"
     }
 
-    private func planMount(_ mount: Mount, index: Int, bundle: String, cgroupNamespace: Bool) throws(RuntimeError) -> ExecutionPlan.Mount {
+    private func planMount(_ mount: Mount, index: Int, bundle: String, cgroupNamespace: Bool,
+                           relativeDestinationAllowed: Bool) throws(RuntimeError) -> ExecutionPlan.Mount {
         let options = MountOptions(parsing: mount.options ?? [])
-        // config.md: "This value MUST be an absolute path" (runc 1.1 takes a relative one as below /).
-        guard mount.destination.hasPrefix("/") else {
+        // config.md before 1.2: "This value MUST be an absolute path"; runtime-spec 1.2 allows
+        // a relative one on Linux, below "/" (what runc 1.1 does for any version).
+        guard mount.destination.hasPrefix("/") || relativeDestinationAllowed else {
             throw RuntimeError("mounts[\(index)].destination: must be an absolute path, got \(JSONText.quote(mount.destination))")
         }
         let destination = FileSystem.clean(mount.destination)

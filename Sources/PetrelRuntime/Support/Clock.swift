@@ -5,6 +5,13 @@ import Glibc
 /// Timestamps in the formats runc writes: RFC 3339 with nanoseconds for `created`,
 /// seconds for log lines.
 public enum Clock {
+    /// Seconds on the monotonic clock (timeouts).
+    public static func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
     public static func rfc3339(nanoseconds: Bool) -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)

@@ -1,0 +1,174 @@
+import CExecutor
+import OCI
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `exec`'s command line: either a whole process JSON (`--process`) or changes to the
+/// container's own process, as runc builds it.
+public struct ExecRequest: Sendable {
+    public var id: String
+    public var processFile: String?
+    public var args: [String] = []
+    public var terminal = false
+    public var cwd: String?
+    public var env: [String] = []
+    /// "uid" or "uid:gid"
+    public var user: String?
+    public var additionalGids: [UInt32] = []
+    public var capabilities: [String] = []
+    public var noNewPrivileges = false
+    public var apparmorProfile: String?
+    public var processLabel: String?
+    public var consoleSocket: String?
+    public var pidFile: String?
+    public var detached = false
+    public var preserveFds: Int32 = 0
+    public var ignorePaused = false
+
+    public init(id: String) { self.id = id }
+
+    /// The process to run: the file's, or the container's process with the flags applied.
+    func process(container: Process?) throws(RuntimeError) -> Process {
+        if let processFile {
+            let bytes = try FileSystem.readFile(FileSystem.absolute(processFile))
+            do {
+                return try OCIJSON.decode(Process.self, from: Data(bytes))
+            } catch {
+                throw RuntimeError("--process \(processFile): \(error)")
+            }
+        }
+        guard !args.isEmpty else { throw RuntimeError("exec: a command is required (or --process FILE)") }
+        var process = container ?? Process(cwd: "/")
+        process.args = args
+        process.terminal = terminal
+        // A console size belongs to the init's terminal, not to this one.
+        process.consoleSize = nil
+        if let cwd { process.cwd = cwd }
+        var environment = process.env ?? []
+        for entry in env {
+            let key = entry.split(separator: "=", maxSplits: 1).first.map(String.init) ?? entry
+            environment.removeAll { $0 == key || $0.hasPrefix(key + "=") }
+            environment.append(entry)
+        }
+        process.env = environment
+        if let user {
+            let parts = user.split(separator: ":", omittingEmptySubsequences: false)
+            guard (1...2).contains(parts.count), let uid = UInt32(parts[0]),
+                  parts.count == 1 || UInt32(parts[1]) != nil else {
+                throw RuntimeError("--user \(JSONText.quote(user)): expected UID or UID:GID")
+            }
+            process.user.uid = uid
+            process.user.gid = parts.count == 2 ? UInt32(parts[1]) ?? 0 : 0
+        }
+        if !additionalGids.isEmpty { process.user.additionalGids = additionalGids }
+        if !capabilities.isEmpty {
+            var caps = process.capabilities ?? LinuxCapabilities()
+            // runc adds each --cap to every set, ambient included.
+            caps.bounding = (caps.bounding ?? []) + capabilities
+            caps.effective = (caps.effective ?? []) + capabilities
+            caps.permitted = (caps.permitted ?? []) + capabilities
+            caps.inheritable = (caps.inheritable ?? []) + capabilities
+            caps.ambient = (caps.ambient ?? []) + capabilities
+            process.capabilities = caps
+        }
+        if noNewPrivileges { process.noNewPrivileges = true }
+        if let apparmorProfile { process.apparmorProfile = apparmorProfile }
+        if let processLabel { process.selinuxLabel = processLabel }
+        return process
+    }
+}
+
+extension Runtime {
+    /// `exec`: a new process in the namespaces and cgroup of a created or running container.
+    /// Detached it returns 0 once the process runs; in the foreground it relays signals and
+    /// returns the process's exit code (128+N when killed by signal N), like runc.
+    public func exec(_ request: ExecRequest) throws(RuntimeError) -> Int32 {
+        try StateStore.validate(id: request.id)
+        let record = try store.load(request.id)
+        switch status(of: record) {
+        case .created, .running: break
+        case .paused where request.ignorePaused: break
+        case .paused: throw RuntimeError("cannot exec in a paused container (use --ignore-paused to override)")
+        default: throw RuntimeError("cannot exec in a stopped container")
+        }
+        let process = try request.process(container: record.config.process)
+        let terminal = process.terminal ?? false
+        if terminal && request.detached && request.consoleSocket == nil {
+            throw RuntimeError("cannot allocate tty if petrel will detach without setting console socket")
+        }
+        // In the foreground the runtime is its own console socket and relays the pty.
+        let relay = terminal && request.consoleSocket == nil
+        if !terminal && request.consoleSocket != nil {
+            throw RuntimeError("cannot use console socket if petrel will not detach or allocate tty")
+        }
+        let plan = try PlanBuilder.forHost(rootfs: record.rootfs)
+            .buildExec(record.config, process: process, initPid: record.pid, preserveFds: request.preserveFds)
+
+        if !request.detached {
+            _ = petrel_prctl_set_child_subreaper()
+            petrel_block_forwarded_signals()
+        }
+        var consoleSocket: Int32 = -1
+        var consoleReceiver: Int32 = -1
+        var cgroupFd: Int32 = -1
+        defer {
+            if consoleSocket >= 0 { close(consoleSocket) }
+            if consoleReceiver >= 0 { close(consoleReceiver) }
+            if cgroupFd >= 0 { close(cgroupFd) }
+        }
+        if relay {
+            var pair: [Int32] = [-1, -1]
+            guard petrel_console_pair(&pair) == 0 else { throw RuntimeError.sys("cannot make a console socket", "socketpair") }
+            consoleReceiver = pair[0]
+            consoleSocket = pair[1]
+        } else if let path = request.consoleSocket {
+            consoleSocket = petrel_unix_connect(path)
+            guard consoleSocket >= 0 else { throw RuntimeError.sys("cannot connect to console socket", "connect", path: path) }
+        }
+        let cgroup = try cgroupManager(record)
+        cgroupFd = try cgroup.openDirectoryForClone() ?? -1
+        let child = try InitProcess(plan: plan, consoleSocket: consoleSocket, cgroupFd: cgroupFd)
+        do throws(RuntimeError) {
+            if cgroupFd < 0 { try cgroup.addProcess(child.pid) }
+            try child.proceed()
+            let listenerFd = try child.waitForReady()
+            if listenerFd >= 0 {
+                defer { close(listenerFd) }
+                try SeccompListener.send(listenerFd, spec: record.config, id: record.id, pid: child.pid, bundle: record.bundle)
+            }
+            if let pidFile = request.pidFile {
+                try FileSystem.writeAtomically(FileSystem.absolute(pidFile), Array("\(child.pid)".utf8))
+            }
+        } catch {
+            child.abort()
+            throw error
+        }
+        let pid = child.pid
+        child.release()
+        if request.detached { return 0 }
+        var status: Int32
+        if relay {
+            let master = petrel_recv_fd(consoleReceiver)
+            guard master >= 0 else {
+                _ = Glibc.kill(pid, SIGKILL)
+                throw RuntimeError.sys("cannot receive the terminal of the exec'd process", "recvmsg")
+            }
+            close(consoleSocket)
+            consoleSocket = -1
+            status = petrel_relay_terminal_until_exit(pid, master)
+            close(master)
+        } else {
+            status = petrel_forward_signals_until_exit(pid)
+        }
+        guard status >= 0 else { throw RuntimeError.sys("cannot wait for the exec'd process", "waitpid", path: String(pid)) }
+        if petrel_wifexited(status) != 0 { return petrel_wexitstatus(status) }
+        if petrel_wifsignaled(status) != 0 { return 128 + petrel_wtermsig(status) }
+        return 255
+    }
+}

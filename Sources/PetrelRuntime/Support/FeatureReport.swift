@@ -1,0 +1,30 @@
+import OCI
+
+/// `features`: what this build supports, read from the tables the runtime itself uses (the
+/// namespace, capability, mount option, seccomp and hook tables), so it cannot drift from
+/// what `create` accepts.
+public enum FeatureReport {
+    public static func current(version: String) -> Features {
+        var linux = Features.Linux()
+        linux.namespaces = LinuxNamespaceType.allCases.map(\.rawValue)
+        linux.capabilities = Capabilities.names
+        // cgroupfs drivers for v1 and v2; --systemd-cgroup is only a path emulation.
+        linux.cgroup = Features.Cgroup(v1: true, v2: true, systemd: false, systemdUser: false, rdma: true)
+        linux.seccomp = Features.Seccomp(
+            enabled: true, actions: SeccompCompiler.supportedActions, operators: SeccompCompiler.supportedOperators,
+            archs: SeccompCompiler.supportedArchitectures, knownFlags: SeccompCompiler.knownFlags,
+            supportedFlags: SeccompCompiler.kernelFlags)
+        linux.apparmor = Features.Apparmor(enabled: true)
+        linux.selinux = Features.Selinux(enabled: true)
+        linux.intelRdt = Features.IntelRdt(enabled: false)
+        linux.mountExtensions = Features.MountExtensions(idmap: Features.IDMap(enabled: true))
+        return Features(
+            ociVersionMin: "1.0.0", ociVersionMax: OCIVersion.current,
+            hooks: HookRunner.phases.map(\.rawValue),
+            mountOptions: MountOptions.knownOptionNames, linux: linux,
+            annotations: [
+                "io.github.seccomp.libseccomp.version": SeccompCompiler.libseccompVersion,
+                "org.opencontainers.petrel.version": version,
+            ])
+    }
+}
