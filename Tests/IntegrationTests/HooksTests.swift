@@ -105,11 +105,12 @@ struct HooksTests {
         #expect(!t.hasStateDir(id))
     }
 
-    @Test("a failing poststart hook fails start and stops the container",
+    @Test("a failing poststart hook fails start and stops the container (spec 1.2 configs)",
           .enabled(if: !Harness.isRunc, "runc 1.1 already fails create with a failing poststart hook"))
     func failingPoststart() throws {
         let t = try Sandbox()
         defer { t.cleanup() }
+        try t.setConfig("ociVersion", "1.2.0")
         try t.setConfig("hooks", ["poststart": [["path": "/bin/false", "args": ["false"]]]])
         let id = try t.create(["sleep", "100"])
         let start = t.runtime(["start", id])

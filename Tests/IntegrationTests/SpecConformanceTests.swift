@@ -147,6 +147,49 @@ struct SpecConformance {
         #expect(lines.count == 2 && lines.first == lines.last && lines.first?.hasPrefix("88:") == true, "\(lines)")
     }
 
+    @Test("a 1.2 config: a failing poststart hook fails start and kills the init (hooks.poststart-fails)",
+          .enabled(if: !Harness.isRunc, "runc 1.1 runs poststart at create"))
+    func failingPoststartIsAnError() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.setConfig("ociVersion", "1.2.0")
+        try t.setConfig("hooks", ["poststart": [["path": "/bin/false", "args": ["false"]]]])
+        let id = try t.create(["sleep", "100"])
+        let pid = try #require(try t.state(id)["pid"] as? Int)
+        let start = t.runtime(["start", id])
+        #expect(start.status != 0 && start.stderr.contains("hooks.poststart[0]"), "\(start)")
+        #expect(Harness.eventually { !Harness.processAlive(pid) }, "the init survived the failing poststart hook")
+    }
+
+    @Test("a failing poststop hook does not stop the ones after it (hooks.poststop-fails)",
+          .enabled(if: !Harness.isRunc, "runc 1.1 stops at the first failure"))
+    func failingPoststopRunsTheRest() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        let marker = t.dir + "/after"
+        try t.setConfig("hooks", ["poststop": [
+            ["path": "/bin/false", "args": ["false"]],
+            ["path": "/bin/sh", "args": ["sh", "-c", "touch " + marker]],
+        ]])
+        let id = try t.create(["true"])
+        #expect(t.runtime(["start", id]).status == 0)
+        #expect(Harness.eventually { (try? t.state(id))?["status"] as? String == "stopped" })
+        #expect(t.runtime(["delete", id]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: marker), "the second poststop hook did not run")
+    }
+
+    @Test("a 1.1 config with an unknown capability runs, with a warning (process.capability-unknown)")
+    func unknownCapabilityIsAWarningFrom11() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.setConfig("ociVersion", "1.1.0")
+        try t.setConfig("process.capabilities", ["bounding": ["CAP_KILL", "CAP_BOGUS"], "effective": ["CAP_KILL", "CAP_BOGUS"], "permitted": ["CAP_KILL", "CAP_BOGUS"]])
+        let result = try t.run(["sh", "-c", "grep CapEff /proc/self/status"])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.contains("0000000000000020"), "\(result)")
+        #expect(Harness.isRunc || result.stderr.contains("CAP_BOGUS"), "\(result)")
+    }
+
     @Test("rootfsPropagation unbindable (filesystem.rootfs-propagation-unbindable)",
           .enabled(if: !Harness.isRunc, "runc 1.1 fails to bind an unbindable rootfs"))
     func unbindableRoot() throws {

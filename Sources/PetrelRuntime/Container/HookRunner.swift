@@ -45,8 +45,9 @@ enum HookRunner {
         [.prestart, .createRuntime, .createContainer].contains { !hooks(spec, $0).isEmpty }
     }
 
-    /// Runs the phase's hooks in order; the first failure is thrown.
-    static func run(_ phase: Phase, spec: Spec, state: State, initPid: Int32 = 0) throws(RuntimeError) {
+    /// Runs the phase's hooks in order; the first failure is thrown (`warnOnly`: each failure
+    /// is logged as a warning and the next hook runs).
+    static func run(_ phase: Phase, spec: Spec, state: State, initPid: Int32 = 0, warnOnly: Bool = false) throws(RuntimeError) {
         let list = hooks(spec, phase)
         guard !list.isEmpty else { return }
         let json: [UInt8]
@@ -61,27 +62,29 @@ enum HookRunner {
                 throw RuntimeError("\(name): timeout must be positive, got \(timeout)")
             }
             let inContainer = phase == .createContainer || phase == .startContainer
-            let status = inContainer
-                ? try runInContainer(hook, spec: spec, initPid: initPid, stdin: json, name: name)
-                : try runOnHost(hook, stdin: json, name: name)
-            guard petrel_wifexited(status) != 0 && petrel_wexitstatus(status) == 0 else {
-                if status == -2 { throw RuntimeError("\(name): timed out after \(hook.timeout ?? 0)s") }
-                if petrel_wifsignaled(status) != 0 { throw RuntimeError("\(name): killed by signal \(petrel_wtermsig(status))") }
-                throw RuntimeError("\(name): exit status \(petrel_wexitstatus(status))")
+            do throws(RuntimeError) {
+                let status = inContainer
+                    ? try runInContainer(hook, spec: spec, initPid: initPid, stdin: json, name: name)
+                    : try runOnHost(hook, stdin: json, name: name)
+                guard petrel_wifexited(status) != 0 && petrel_wexitstatus(status) == 0 else {
+                    if status == -2 { throw RuntimeError("\(name): timed out after \(hook.timeout ?? 0)s") }
+                    if petrel_wifsignaled(status) != 0 { throw RuntimeError("\(name): killed by signal \(petrel_wtermsig(status))") }
+                    throw RuntimeError("\(name): exit status \(petrel_wexitstatus(status))")
+                }
+            } catch {
+                guard warnOnly else { throw error }
+                Logger.shared.warning(error.description)
             }
         }
     }
 
-    /// poststop: a failure is a warning and the remaining hooks still run (runtime.md).
+    /// Like `run`, but each failure is logged as a warning and the remaining hooks still run
+    /// (runtime.md: "the remaining hooks and lifecycle continue as if the hook had succeeded").
     static func runWarning(_ phase: Phase, spec: Spec, state: State) {
-        for hook in hooks(spec, phase) {
-            var single = spec
-            single.hooks = Hooks(poststop: [hook])
-            do {
-                try run(.poststop, spec: single, state: state)
-            } catch {
-                Logger.shared.warning(error.description)
-            }
+        do {
+            try run(phase, spec: spec, state: state, warnOnly: true)
+        } catch {
+            Logger.shared.warning(error.description)
         }
     }
 

@@ -40,15 +40,25 @@ extension Runtime {
         guard released >= 0 else { throw RuntimeError.sys("cannot start container", "open", path: fifo) }
         unlink(fifo)
         guard released == 0 else { throw RuntimeError("cannot start container: its init exited before start") }
-        do {
-            try HookRunner.run(.poststart, spec: spec, state: state(.running))
-        } catch {
-            // runtime.md: generate an error, stop the container.
-            _ = petrel_pidfd_send_signal(pidfd, SIGKILL)
-            throw error
+        if Self.poststartFailureIsAnError(spec.ociVersion) {
+            do {
+                try HookRunner.run(.poststart, spec: spec, state: state(.running))
+            } catch {
+                // runtime.md (1.2): "generate an error, stop the container".
+                _ = petrel_pidfd_send_signal(pidfd, SIGKILL)
+                throw error
+            }
+        } else {
+            HookRunner.runWarning(.poststart, spec: spec, state: state(.running))
         }
         if let notify {
             try notify.forwardReady(notifyFd, initPid: record.pid) { isAlive(record) }
         }
+    }
+
+    /// runtime-spec 1.0 made a failing poststart hook a warning; the current text (1.2)
+    /// makes it an error that stops the container. Configs keep the rule of their version.
+    static func poststartFailureIsAnError(_ version: String) -> Bool {
+        !(version.hasPrefix("1.0.") || version.hasPrefix("1.1."))
     }
 }

@@ -20,12 +20,16 @@ public enum Capabilities {
     ]
 
     /// A bit mask from names; an unknown name is an error naming the field.
-    public static func mask(_ list: [String]?, field: String) throws(RuntimeError) -> UInt64 {
+    /// `strict: false` skips unknown names with a warning instead of failing.
+    public static func mask(_ list: [String]?, field: String, strict: Bool = true) throws(RuntimeError) -> UInt64 {
         var mask: UInt64 = 0
         for (index, name) in (list ?? []).enumerated() {
             let key = name.uppercased().hasPrefix("CAP_") ? name.uppercased() : "CAP_" + name.uppercased()
             guard let number = numbers[key] else {
-                throw RuntimeError("\(field)[\(index)]: unknown capability \(JSONText.quote(name))")
+                let message = "\(field)[\(index)]: unknown capability \(JSONText.quote(name))"
+                if strict { throw RuntimeError(message) }
+                Logger.shared.warning(message + " (ignored)")
+                continue
             }
             mask |= 1 << UInt64(number)
         }

@@ -86,7 +86,7 @@ public struct PlanBuilder {
             ExecutionPlan.Sysctl(path: $0.key.replacingDots(), value: $0.value)
         }
 
-        if let process = spec.process { try planProcess(process, into: &plan) }
+        if let process = spec.process { try planProcess(process, version: spec.ociVersion, into: &plan) }
         if let seccomp = linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(seccomp) }
         if let profile = spec.process?.apparmorProfile, !profile.isEmpty {
             guard securityModules.apparmor else {
@@ -129,7 +129,7 @@ public struct PlanBuilder {
             ExecutionPlan.Namespace(cloneFlag: NamespaceFlag.cloneFlag(namespace.type),
                                     path: "/proc/\(initPid)/ns/\(NamespaceFlag.procName(namespace.type))")
         }
-        try planProcess(process, into: &plan)
+        try planProcess(process, version: spec.ociVersion, into: &plan)
         if let seccomp = spec.linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(seccomp) }
         if let profile = process.apparmorProfile, !profile.isEmpty {
             guard securityModules.apparmor else {
@@ -147,7 +147,7 @@ public struct PlanBuilder {
         return plan
     }
 
-    private func planProcess(_ process: Process, into plan: inout ExecutionPlan) throws(RuntimeError) {
+    private func planProcess(_ process: Process, version: String, into plan: inout ExecutionPlan) throws(RuntimeError) {
         plan.args = process.args ?? []
         plan.cwd = process.cwd
         plan.uid = process.user.uid
@@ -166,12 +166,15 @@ public struct PlanBuilder {
         }
         plan.noNewPrivileges = process.noNewPrivileges ?? false
         if let caps = process.capabilities {
+            // runtime-spec 1.0: an unknown capability MUST cause an error; 1.1 on: it MUST be
+            // logged as a warning and SHOULD NOT fail the container.
+            let strict = version.hasPrefix("1.0.")
             plan.capabilities = ExecutionPlan.CapabilitySets(
-                bounding: try Capabilities.mask(caps.bounding, field: "process.capabilities.bounding"),
-                effective: try Capabilities.mask(caps.effective, field: "process.capabilities.effective"),
-                inheritable: try Capabilities.mask(caps.inheritable, field: "process.capabilities.inheritable"),
-                permitted: try Capabilities.mask(caps.permitted, field: "process.capabilities.permitted"),
-                ambient: try Capabilities.mask(caps.ambient, field: "process.capabilities.ambient")
+                bounding: try Capabilities.mask(caps.bounding, field: "process.capabilities.bounding", strict: strict),
+                effective: try Capabilities.mask(caps.effective, field: "process.capabilities.effective", strict: strict),
+                inheritable: try Capabilities.mask(caps.inheritable, field: "process.capabilities.inheritable", strict: strict),
+                permitted: try Capabilities.mask(caps.permitted, field: "process.capabilities.permitted", strict: strict),
+                ambient: try Capabilities.mask(caps.ambient, field: "process.capabilities.ambient", strict: strict)
             )
         }
         var seenRlimits: Set<String> = []

@@ -63,8 +63,9 @@ enum ErrorCases {
             f.config.append(path: "process.rlimits", ["type": "RLIMIT_BOGUS", "hard": 1, "soft": 1])
             try refusedCreate(&f, "RLIMIT_BOGUS")
         },
-        Case("errors.capability-unknown", "an unknown capability: error",
-             spec: "config.md Linux Process: capabilities: \"Any value which cannot be mapped to a relevant kernel interface MUST cause an error\"") { f in
+        Case("errors.capability-unknown", "a 1.0 config with an unknown capability: error",
+             spec: "config.md 1.0 Linux Process: capabilities: \"Any value which cannot be mapped to a relevant kernel interface MUST cause an error\" (1.1 on: a warning)") { f in
+            f.config["ociVersion"] = "1.0.2"
             f.config.append(path: "process.capabilities.bounding", "CAP_BOGUS")
             try refusedCreate(&f, "CAP_BOGUS")
         },
@@ -78,8 +79,9 @@ enum ErrorCases {
             f.config[path: "root.path"] = "no-such-rootfs"
             try refusedCreate(&f, "a missing root.path")
         },
-        Case("errors.mount-destination-relative", "a relative mount destination: error",
-             spec: "config.md Mounts: destination \"This value MUST be an absolute path\"; Valid values: \"MUST generate an error when invalid or unsupported values are encountered\"") { f in
+        Case("errors.mount-destination-relative", "a relative mount destination in a 1.0 config: error",
+             spec: "config.md 1.0 Mounts: destination \"This value MUST be an absolute path\"; Valid values: \"MUST generate an error when invalid or unsupported values are encountered\" (1.2 allows a relative one, deprecated, below /)") { f in
+            f.config["ociVersion"] = "1.0.2"
             FilesystemCases.addMount(&f, "relative/dir", type: "tmpfs", source: "tmpfs", options: [])
             try refusedCreate(&f, "mount destination \"relative/dir\"")
         },

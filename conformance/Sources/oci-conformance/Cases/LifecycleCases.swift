@@ -46,6 +46,21 @@ enum LifecycleCases {
             Clock.sleep(0.3)
             try f.require(!fileExists(f.rootfs + "/started"), "the user program ran before start")
         },
+        Case("lifecycle.create-resources", "after create, before start: namespaces and cgroup limits are in place",
+             spec: "runtime.md Create: \"all of the resources associated with the container MUST be created, however, the user-specified program MUST NOT be run at this time\"") { f in
+            let path = "/oci-conformance-\(getpid())/res-\(f.ids.count)"
+            f.config[path: "linux.cgroupsPath"] = .string(path)
+            f.config[path: "linux.resources.pids"] = ["limit": 57]
+            let id = try created(&f)
+            let pid = f.state(id)?["pid"].int ?? -1
+            let net = readLinkText("/proc/\(pid)/ns/net")
+            let pidsMax = f.suite.host.cgroup2 ? "/sys/fs/cgroup\(path)/pids.max" : "/sys/fs/cgroup/pids\(path)/pids.max"
+            let limit = readTrimmed(pidsMax)
+            try f.requireSuccess(f.runtime(["delete", "--force", id]), "delete --force")
+            CgroupCases.removeCgroupParent("oci-conformance-\(getpid())")
+            try f.require(net != nil && net != f.suite.host.namespaces["net"], "the created container's network namespace is \(net ?? "missing")")
+            try f.require(limit == "57", "\(pidsMax) is \(limit ?? "missing") before start, want 57")
+        },
         Case("lifecycle.state-fields", "state JSON: ociVersion, id, status, pid, bundle, annotations",
              spec: "runtime.md State: ociVersion, id, status, pid, bundle REQUIRED; \"annotations ... associated with the container\"") { f in
             f.config[path: "annotations"] = ["org.example.conformance": "yes", "org.example.empty": ""]

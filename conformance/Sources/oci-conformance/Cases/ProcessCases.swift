@@ -50,6 +50,13 @@ enum ProcessCases {
                 "effective": small, "permitted": small, "inheritable": small, "ambient": small,
             ]
         },
+        .inside("process.capability-unknown", "a 1.1 config with an unknown capability: runs, the known ones applied",
+                spec: "config.md 1.1 Linux Process: capabilities: \"Any value which cannot be mapped to a relevant kernel interface, or cannot be granted otherwise MUST be logged as a warning by the runtime. Runtimes SHOULD NOT fail\"",
+                checks: ["capabilities"]) { f in
+            f.config["ociVersion"] = "1.1.0"
+            let caps = JSON.strings(["CAP_CHOWN", "CAP_KILL", "CAP_BOGUS"])
+            f.config[path: "process.capabilities"] = ["bounding": caps, "effective": caps, "permitted": caps]
+        },
         .inside("process.rlimits", "rlimits soft and hard values",
                 spec: "config.md POSIX process: \"`rlim.rlim_cur` MUST match the configured value\", \"`rlim.rlim_max` MUST match the configured value\"",
                 checks: ["rlimits"]) { f in
