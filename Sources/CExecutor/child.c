@@ -156,106 +156,20 @@ static bool seccomp_before_identity(const petrel_plan *plan) {
     return plan->uid != 0;
 }
 
-/// `exec`: a new process in an existing container. Same guards as the init (signals reset,
-/// non-dumpable until execve, host fds closed, errors reported), no filesystem setup.
-static _Noreturn void exec_main(pe_child *child) {
-    const petrel_plan *plan = child->plan;
-    if (pe_join_namespaces(child) != 0) die(child, 1);
-    if (in_user_namespace(plan) && (pe_setresgid(0, 0, 0) != 0 || pe_setresuid(0, 0, 0) != 0)) {
+/// Become root of a joined or new user namespace (the parent has written the maps): until
+/// then our host ids are unmapped there and every file we create fails with EOVERFLOW.
+static void become_namespace_root(pe_child *child) {
+    if (!in_user_namespace(child->plan)) return;
+    if (pe_setresgid(0, 0, 0) != 0 || pe_setresuid(0, 0, 0) != 0) {
         pe_fail(&child->error, errno, "user namespace", "setresuid", "0", "is uid/gid 0 mapped?");
         die(child, 1);
     }
-    if (plan->terminal && setsid() < 0) {
-        pe_fail(&child->error, errno, "exec", "setsid", "", NULL);
-        die(child, 1);
-    }
-    child->cap_last = read_cap_last();
-    if (pe_console(child) != 0 || pe_rlimits(child) != 0 || pe_lsm_labels(child) != 0) die(child, 1);
-    if (plan->umask >= 0) umask((mode_t)plan->umask);
-    bool in_cwd = pe_cwd(child, false) == 0;
-    if (!in_cwd && child->error.step[0]) die(child, 1);
-    bool early_seccomp = seccomp_before_identity(plan);
-    if (early_seccomp && pe_load_seccomp(child) != 0) die(child, 1);
-    if (pe_identity(child) != 0 || pe_no_new_privs(child) != 0) die(child, 1);
-    if (!in_cwd && pe_cwd(child, true) != 0) die(child, 1);
-    if (!early_seccomp && plan->seccomp_notify && pe_load_seccomp(child) != 0) die(child, 1);
-    char program[PE_PATH_MAX];
-    if (pe_find_executable(child, program, sizeof(program)) != 0) die(child, 127);
-    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-    send_packet(child, PETREL_MSG_READY);
-    if (!early_seccomp && !plan->seccomp_notify && pe_load_seccomp(child) != 0) die(child, 1);
-    unsigned int first = 3 + (unsigned int)(plan->preserve_fds > 0 ? plan->preserve_fds : 0);
-    syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC);
-    execve(program, (char *const *)plan->argv, (char *const *)plan->envp);
-    int err = errno;
-    pe_fail(&child->error, err, "exec", "execve", program, NULL);
-    die(child, err == ENOENT ? 127 : 126);
 }
 
-_Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespaces_done) {
-    pe_child state;
-    char *raw = (char *)&state;
-    for (size_t i = 0; i < sizeof(state); i++) raw[i] = 0;
-    pe_child *child = &state;
-    child->plan = plan;
-    child->sync_fd = sync_fd;
-    child->root_fd = -1;
-    child->fifo_fd = -1;
-
-    reset_signals();
-    // Nobody in the container may open /proc/<init>/exe (the host binary) while we
-    // still run petrel's code; execve makes the process dumpable again.
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    close_inherited_fds(child);
-    wait_continue(child);
-    if (plan->exec_mode) exec_main(child);
-    // Opened with our original host ids: the state directory is root-only, and in a user
-    // namespace we are about to become an unprivileged host uid.
-    if (plan->exec_fifo) {
-        child->fifo_fd = open(plan->exec_fifo, O_PATH | O_CLOEXEC);
-        if (child->fifo_fd < 0) {
-            pe_fail(&child->error, errno, "exec fifo", "open", plan->exec_fifo, NULL);
-            die(child, 1);
-        }
-    }
-
-    if (!namespaces_done && pe_join_namespaces(child) != 0) die(child, 1);
-    unshare_cgroup(child);
-    if (in_user_namespace(plan)) {
-        // Become root of the user namespace (the parent has written the maps): until then
-        // our host ids are unmapped there and every file we create fails with EOVERFLOW.
-        if (pe_setresgid(0, 0, 0) != 0 || pe_setresuid(0, 0, 0) != 0) {
-            pe_fail(&child->error, errno, "user namespace", "setresuid", "0", "is uid/gid 0 mapped?");
-            die(child, 1);
-        }
-    }
-    if (setsid() < 0) {
-        pe_fail(&child->error, errno, "init", "setsid", "", NULL);
-        die(child, 1);
-    }
-    if (plan->hostname && sethostname(plan->hostname, pe_strlen(plan->hostname)) != 0) {
-        pe_fail(&child->error, errno, "hostname", "sethostname", plan->hostname, NULL);
-        die(child, 1);
-    }
-    if (plan->domainname && setdomainname(plan->domainname, pe_strlen(plan->domainname)) != 0) {
-        pe_fail(&child->error, errno, "domainname", "setdomainname", plan->domainname, NULL);
-        die(child, 1);
-    }
-    umask(0);
-    child->cap_last = read_cap_last();
-    if (pe_prepare_root(child) != 0 || pe_mounts(child) != 0 || pe_devices(child) != 0) die(child, 1);
-    if (plan->setup_dev_symlinks && pe_dev_symlinks(child) != 0) die(child, 1);
-    if (plan->pause_before_pivot) {
-        send_packet(child, PETREL_MSG_MOUNTS_DONE);
-        wait_continue(child);
-    }
-    // sysctls before readonlyPaths, which usually include /proc/sys.
-    if (pe_switch_root(child) != 0 || pe_sysctls(child) != 0 || pe_masked_and_readonly_paths(child) != 0) die(child, 1);
-    if (pe_make_cwd(child) != 0 || pe_root_readonly(child) != 0) die(child, 1);
-    if (pe_console(child) != 0 || pe_rlimits(child) != 0 || pe_lsm_labels(child) != 0 || pe_personality(child) != 0) die(child, 1);
-    umask(plan->umask >= 0 ? (mode_t)plan->umask : 022);
-
+/// The end shared by the init and `exec`: cwd, seccomp (in runc's order), the user switch,
+/// READY, the exec fifo (init only), and execve of the program.
+static _Noreturn void run_process(pe_child *child) {
+    const petrel_plan *plan = child->plan;
     // chdir as root first; a cwd only the container user may enter (root squash) is
     // retried after the switch, as runc does.
     bool in_cwd = pe_cwd(child, false) == 0;
@@ -299,3 +213,80 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
     pe_fail(&child->error, err, "exec", "execve", program, NULL);
     die(child, err == ENOENT ? 127 : 126);
 }
+
+/// `exec`: a new process in an existing container. Same guards as the init (signals reset,
+/// non-dumpable until execve, host fds closed, errors reported), no filesystem setup.
+static _Noreturn void exec_main(pe_child *child) {
+    const petrel_plan *plan = child->plan;
+    if (pe_join_namespaces(child) != 0) die(child, 1);
+    become_namespace_root(child);
+    if (plan->terminal && setsid() < 0) {
+        pe_fail(&child->error, errno, "exec", "setsid", "", NULL);
+        die(child, 1);
+    }
+    child->cap_last = read_cap_last();
+    if (pe_console(child) != 0 || pe_rlimits(child) != 0 || pe_lsm_labels(child) != 0 || pe_personality(child) != 0) die(child, 1);
+    if (plan->umask >= 0) umask((mode_t)plan->umask);
+    run_process(child);
+}
+
+_Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespaces_done) {
+    pe_child state;
+    char *raw = (char *)&state;
+    for (size_t i = 0; i < sizeof(state); i++) raw[i] = 0;
+    pe_child *child = &state;
+    child->plan = plan;
+    child->sync_fd = sync_fd;
+    child->root_fd = -1;
+    child->fifo_fd = -1;
+
+    reset_signals();
+    // Nobody in the container may open /proc/<init>/exe (the host binary) while we
+    // still run petrel's code; execve makes the process dumpable again.
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    close_inherited_fds(child);
+    wait_continue(child);
+    if (plan->exec_mode) exec_main(child);
+    // Opened with our original host ids: the state directory is root-only, and in a user
+    // namespace we are about to become an unprivileged host uid.
+    if (plan->exec_fifo) {
+        child->fifo_fd = open(plan->exec_fifo, O_PATH | O_CLOEXEC);
+        if (child->fifo_fd < 0) {
+            pe_fail(&child->error, errno, "exec fifo", "open", plan->exec_fifo, NULL);
+            die(child, 1);
+        }
+    }
+
+    if (!namespaces_done && pe_join_namespaces(child) != 0) die(child, 1);
+    unshare_cgroup(child);
+    become_namespace_root(child);
+    if (setsid() < 0) {
+        pe_fail(&child->error, errno, "init", "setsid", "", NULL);
+        die(child, 1);
+    }
+    if (plan->hostname && sethostname(plan->hostname, pe_strlen(plan->hostname)) != 0) {
+        pe_fail(&child->error, errno, "hostname", "sethostname", plan->hostname, NULL);
+        die(child, 1);
+    }
+    if (plan->domainname && setdomainname(plan->domainname, pe_strlen(plan->domainname)) != 0) {
+        pe_fail(&child->error, errno, "domainname", "setdomainname", plan->domainname, NULL);
+        die(child, 1);
+    }
+    umask(0);
+    child->cap_last = read_cap_last();
+    if (pe_prepare_root(child) != 0 || pe_mounts(child) != 0 || pe_devices(child) != 0) die(child, 1);
+    if (plan->setup_dev_symlinks && pe_dev_symlinks(child) != 0) die(child, 1);
+    if (plan->pause_before_pivot) {
+        send_packet(child, PETREL_MSG_MOUNTS_DONE);
+        wait_continue(child);
+    }
+    // sysctls before readonlyPaths, which usually include /proc/sys.
+    if (pe_switch_root(child) != 0 || pe_sysctls(child) != 0 || pe_masked_and_readonly_paths(child) != 0) die(child, 1);
+    if (pe_make_cwd(child) != 0 || pe_root_readonly(child) != 0) die(child, 1);
+    if (pe_console(child) != 0 || pe_rlimits(child) != 0 || pe_lsm_labels(child) != 0 || pe_personality(child) != 0) die(child, 1);
+    umask(plan->umask >= 0 ? (mode_t)plan->umask : 022);
+
+    run_process(child);
+}
+

@@ -59,6 +59,8 @@ int pe_root_readonly(pe_child *child);
 int pe_open_in_root(pe_child *child, const char *path, bool create, bool last_is_file, const char *step);
 
 // --- process.c (child) ---
+/// One sendmsg of `payload` with `fd` attached (SCM_RIGHTS), retrying EINTR. 0 or -1.
+int pe_send_with_fd(int socket_fd, const void *payload, size_t length, int fd);
 int pe_sysctls(pe_child *child);
 int pe_console(pe_child *child);
 int pe_make_cwd(pe_child *child);

@@ -39,11 +39,8 @@ int pe_sysctls(pe_child *child) {
     return 0;
 }
 
-/// Sends `fd` with SCM_RIGHTS and a payload naming it (runc sends the pty's name).
-static int send_fd(int socket_fd, int fd, const char *name) {
-    char payload[64];
-    pe_strlcpy(payload, name && *name ? name : "fd", sizeof(payload));
-    struct iovec iov = {.iov_base = payload, .iov_len = pe_strlen(payload)};
+int pe_send_with_fd(int socket_fd, const void *payload, size_t length, int fd) {
+    struct iovec iov = {.iov_base = (void *)payload, .iov_len = length};
     union {
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
@@ -58,6 +55,13 @@ static int send_fd(int socket_fd, int fd, const char *name) {
     ssize_t n;
     do n = sendmsg(socket_fd, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
     return n < 0 ? -1 : 0;
+}
+
+/// Sends `fd` with a payload naming it (runc sends the pty's name).
+static int send_fd(int socket_fd, int fd, const char *name) {
+    char payload[64];
+    pe_strlcpy(payload, name && *name ? name : "fd", sizeof(payload));
+    return pe_send_with_fd(socket_fd, payload, pe_strlen(payload), fd);
 }
 
 /// config-linux.md Default Devices: "/dev/console is set up if terminal is enabled ... by
@@ -307,20 +311,7 @@ int pe_load_seccomp(pe_child *child) {
     if (fd < 0) return pe_fail(&child->error, errno, "seccomp", "seccomp", "", "SECCOMP_SET_MODE_FILTER");
     if (plan->seccomp_notify) {
         petrel_packet packet = {.type = PETREL_MSG_SECCOMP_FD};
-        union {
-            char buf[CMSG_SPACE(sizeof(int))];
-            struct cmsghdr align;
-        } control;
-        for (size_t i = 0; i < sizeof(control.buf); i++) control.buf[i] = 0;
-        struct iovec iov = {.iov_base = &packet, .iov_len = sizeof(packet)};
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof(control.buf)};
-        struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-        cmsg->cmsg_level = SOL_SOCKET;
-        cmsg->cmsg_type = SCM_RIGHTS;
-        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-        *(int *)CMSG_DATA(cmsg) = (int)fd;
-        ssize_t n;
-        do n = sendmsg(child->sync_fd, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+        int n = pe_send_with_fd(child->sync_fd, &packet, sizeof(packet), (int)fd);
         int err = errno;
         close((int)fd);
         if (n < 0) return pe_fail(&child->error, err, "seccomp", "sendmsg", "", "listener fd");

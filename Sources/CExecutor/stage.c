@@ -47,21 +47,8 @@ static void hand_off(int sync_fd, int pidfd) {
     char *raw = (char *)&packet;
     for (size_t i = 0; i < sizeof(packet); i++) raw[i] = 0;
     packet.type = PETREL_MSG_HANDOFF;
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } control;
-    for (size_t i = 0; i < sizeof(control); i++) control.buf[i] = 0;
-    struct iovec iov = {.iov_base = &packet, .iov_len = sizeof(packet)};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof(control.buf)};
-    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-    *(int *)CMSG_DATA(cmsg) = pidfd;
-    ssize_t n;
-    do n = sendmsg(sync_fd, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
     // If the parent is gone the init dies with it (PDEATHSIG); nothing more to do here.
+    pe_send_with_fd(sync_fd, &packet, sizeof(packet), pidfd);
 }
 
 _Noreturn void pe_first_stage_main(const petrel_plan *plan, int sync_fd) {

@@ -112,18 +112,7 @@ struct Confinement {
     func userNamespace() throws {
         let t = try Sandbox()
         defer { t.cleanup() }
-        // The rootfs is hard-linked from a shared template: give this one its own copy to chown.
-        // The mapped root must be able to reach its rootfs through the 0700 sandbox dir.
-        chmod(t.dir, 0o755)
-        let copy = t.dir + "/userns-rootfs"
-        let copied = host("/bin/cp", ["-a", t.rootfs, copy], ioDirectory: t.dir)
-        #expect(copied.succeeded)
-        _ = host("/bin/chown", ["-R", "100000:100000", copy], ioDirectory: t.dir)
-        try t.setConfig("root.path", copy)
-        try t.setConfig("root.readonly", false)
-        try t.editNamespaces { $0 + [["type": "user"]] }
-        try t.setConfig("linux.uidMappings", [["containerID": 0, "hostID": 100000, "size": 65536]])
-        try t.setConfig("linux.gidMappings", [["containerID": 0, "hostID": 100000, "size": 65536]])
+        try t.useUserNamespace()
         let out = try t.output(["sh", "-c", "id -u; cat /proc/self/uid_map; touch /tmp/ok && echo wrote"])
         let lines = out.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
         #expect(lines == ["0", "0 100000 65536", "wrote"], "\(out)")

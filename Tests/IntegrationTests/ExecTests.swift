@@ -118,14 +118,7 @@ struct ExecTests {
     func userNamespace() throws {
         let t = try Sandbox()
         defer { t.cleanup() }
-        chmod(t.dir, 0o755)
-        let copy = t.dir + "/userns-rootfs"
-        #expect(host("/bin/cp", ["-a", t.rootfs, copy], ioDirectory: t.dir).succeeded)
-        _ = host("/bin/chown", ["-R", "100000:100000", copy], ioDirectory: t.dir)
-        try t.setConfig("root.path", copy)
-        try t.editNamespaces { $0 + [["type": "user"]] }
-        try t.setConfig("linux.uidMappings", [["containerID": 0, "hostID": 100000, "size": 65536]])
-        try t.setConfig("linux.gidMappings", [["containerID": 0, "hostID": 100000, "size": 65536]])
+        try t.useUserNamespace()
         let id = try t.runDetached(["sleep", "100"])
         let result = t.runtime(["exec", id, "sh", "-c", "id -u; cat /proc/self/uid_map"])
         #expect(result.status == 0, "\(result)")

@@ -534,6 +534,29 @@ final class Sandbox: @unchecked Sendable {
         }
     }
 
+    /// A user namespace mapping container 0-65535 to host 100000-165535, joined at `path`
+    /// or new, over a private copy of the rootfs owned by the mapped root (the template is
+    /// shared by hard links, so it must not be chowned itself).
+    func useUserNamespace(path: String? = nil) throws {
+        chmod(dir, 0o755)
+        let copy = dir + "/userns-rootfs"
+        if !FileManager.default.fileExists(atPath: copy) {
+            guard host("/bin/cp", ["-a", rootfs, copy], ioDirectory: dir).succeeded else {
+                throw HarnessError.setup("cannot copy the rootfs to \(copy)")
+            }
+            _ = host("/bin/chown", ["-R", "100000:100000", copy], ioDirectory: dir)
+        }
+        try setConfig("root.path", copy)
+        try setConfig("root.readonly", false)
+        try editNamespaces { namespaces in
+            namespaces.filter { $0["type"] as? String != "user" } + [path.map { ["type": "user", "path": $0] } ?? ["type": "user"]]
+        }
+        // runc 1.1 wants the maps even when joining; they are the joined namespace's own.
+        let mapping = [["containerID": 0, "hostID": 100000, "size": 65536]]
+        try setConfig("linux.uidMappings", mapping)
+        try setConfig("linux.gidMappings", mapping)
+    }
+
     /// A new directory on the host inside the sandbox (e.g. a bind mount source).
     func hostDir(_ name: String) throws -> String {
         let path = dir + "/host/" + name

@@ -38,16 +38,6 @@ struct IdmappedMounts {
         }
     }
 
-    private func useUserNamespace(_ t: Sandbox) throws {
-        let copy = t.dir + "/userns-rootfs"
-        #expect(host("/bin/cp", ["-a", t.rootfs, copy], ioDirectory: t.dir).succeeded)
-        _ = host("/bin/chown", ["-R", "100000:100000", copy], ioDirectory: t.dir)
-        try t.setConfig("root.path", copy)
-        try t.editNamespaces { $0 + [["type": "user"]] }
-        try t.setConfig("linux.uidMappings", [["containerID": 0, "hostID": 100000, "size": 65536]])
-        try t.setConfig("linux.gidMappings", [["containerID": 0, "hostID": 100000, "size": 65536]])
-    }
-
     @Test("mount uidMappings/gidMappings shift owners without a user namespace")
     func explicitMappings() throws {
         let t = try Sandbox()
@@ -71,7 +61,7 @@ struct IdmappedMounts {
         let t = try Sandbox()
         defer { t.cleanup() }
         let source = try sourceDir(t)
-        try useUserNamespace(t)
+        try t.useUserNamespace()
         try addMount(t, source: source, options: ["bind", "idmap"])
         let result = try t.run(["sh", "-c", "stat -c '%n %u:%g' /data/root-file /data/user-file; echo made > /data/new; stat -c '%u' /data/new"])
         guard supported(result) else { return }

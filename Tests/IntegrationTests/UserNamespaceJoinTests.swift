@@ -6,37 +6,17 @@ import Testing
 /// namespace next to a joined, host-owned network namespace.
 @Suite(Harness.enabled)
 struct UserNamespaceJoins {
-    static let mapping = [["containerID": 0, "hostID": 100000, "size": 65536]]
-
-    /// A private rootfs owned by the mapped root, and a user namespace with that mapping.
-    private func useUserNamespace(_ t: Sandbox, path: String? = nil) throws {
-        chmod(t.dir, 0o755)
-        let copy = t.dir + "/userns-rootfs"
-        if !FileManager.default.fileExists(atPath: copy) {
-            #expect(host("/bin/cp", ["-a", t.rootfs, copy], ioDirectory: t.dir).succeeded)
-            _ = host("/bin/chown", ["-R", "100000:100000", copy], ioDirectory: t.dir)
-        }
-        try t.setConfig("root.path", copy)
-        try t.setConfig("root.readonly", false)
-        try t.editNamespaces { namespaces in
-            namespaces.filter { $0["type"] as? String != "user" } + [path.map { ["type": "user", "path": $0] } ?? ["type": "user"]]
-        }
-        // runc 1.1 wants the maps even when joining; they are the joined namespace's own.
-        try t.setConfig("linux.uidMappings", Self.mapping)
-        try t.setConfig("linux.gidMappings", Self.mapping)
-    }
-
     @Test("join another container's user namespace while making new mount, pid and uts namespaces")
     func joinUserNamespaceMakeTheRest() throws {
         let t = try Sandbox()
         defer { t.cleanup() }
-        try useUserNamespace(t)
+        try t.useUserNamespace()
         let owner = try t.runDetached(["sleep", "100"], hint: "userns-owner")
         let pid = try #require(try t.state(owner)["pid"] as? Int)
         let userns = try #require(Namespaces.inode("/proc/\(pid)/ns/user"))
         let ownerMnt = Namespaces.inode("/proc/\(pid)/ns/mnt")
 
-        try useUserNamespace(t, path: "/proc/\(pid)/ns/user")
+        try t.useUserNamespace(path: "/proc/\(pid)/ns/user")
         try t.setConfig("hostname", "joined")
         let out = try t.output(["sh", "-c", "readlink /proc/self/ns/user; readlink /proc/self/ns/mnt; cat /proc/self/uid_map; echo $$; hostname; touch /made && echo wrote"])
         let lines = out.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
@@ -62,7 +42,7 @@ struct UserNamespaceJoins {
         t.onCleanup { host(ip, ["netns", "del", name], ioDirectory: t.dir + "/io") }
         let path = "/run/netns/\(name)"
         let expected = try #require(Namespaces.inode(path))
-        try useUserNamespace(t)
+        try t.useUserNamespace()
         try t.editNamespaces { namespaces in
             namespaces.map { ns in
                 var ns = ns
@@ -79,7 +59,7 @@ struct UserNamespaceJoins {
     func missingUserNamespace() throws {
         let t = try Sandbox()
         defer { t.cleanup() }
-        try useUserNamespace(t, path: "/proc/999999999/ns/user")
+        try t.useUserNamespace(path: "/proc/999999999/ns/user")
         let id = t.newID()
         let result = t.runtime(["create", "--bundle", t.bundle, id])
         #expect(result.status != 0)
