@@ -88,10 +88,11 @@ enum CgroupCases {
         if !fileExists("/sys/fs/cgroup/cgroup.controllers") {
             return fileExists("/sys/fs/cgroup/blkio/blkio.weight") || fileExists("/sys/fs/cgroup/blkio/blkio.bfq.weight")
         }
-        // The root cgroup has no io.weight: look in its children.
-        return System.listHierarchies().contains { child in
-            fileExists("/sys/fs/cgroup/\(child)/io.weight") || fileExists("/sys/fs/cgroup/\(child)/io.bfq.weight")
-        }
+        // The root cgroup has no io.weight: look in a child made for the purpose.
+        let probe = "/sys/fs/cgroup/oci-conformance-probe-\(getpid())"
+        mkdir(probe, 0o755)
+        defer { rmdir(probe) }
+        return fileExists(probe + "/io.weight") || fileExists(probe + "/io.bfq.weight")
     }
 
     /// Where a cgroupsPath lives on this host: the v2 directory, or one per v1 hierarchy.
