@@ -26,6 +26,8 @@ struct Exec: ParsableCommand {
     @Option(name: [.customShort("c"), .long], help: "Add a capability (to every set).") var cap: [String] = []
     @Option(name: .customLong("preserve-fds"), help: "Pass N extra fds (3..3+N-1).") var preserveFds: Int32 = 0
     @Flag(name: .customLong("ignore-paused"), help: "Allow exec in a paused container.") var ignorePaused = false
+    @Option(name: .customLong("cgroup"), help: "Run in an existing sub-cgroup: [CONTROLLER[,CONTROLLER]:]PATH (repeatable).")
+    var cgroup: [String] = []
     @Argument(help: "The container id.") var id: String
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String] = []
 
@@ -52,6 +54,7 @@ struct Exec: ParsableCommand {
             request.detached = detach
             request.preserveFds = preserveFds
             request.ignorePaused = ignorePaused
+            request.subCgroups = cgroup
             code = try global.runtime.exec(request)
             }
         } catch {

@@ -24,8 +24,10 @@ struct Petrel: ParsableCommand {
     /// runc exits 1 on usage errors too (ArgumentParser would use 64).
     static func main() {
         FastPath.runIfHandled(CommandLine.arguments.dropFirst())
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        checkVerb(&arguments)
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
             let code = exitCode(for: error)
@@ -36,6 +38,42 @@ struct Petrel: ParsableCommand {
                 Glibc.exit(1)
             }
             exit(withError: error)
+        }
+    }
+}
+
+extension Petrel {
+    /// Verbs runc has that Petrel does not implement yet: named as unsupported rather than
+    /// reported as a usage error.
+    static let unsupportedVerbs = ["checkpoint", "restore"]
+
+    /// What ArgumentParser would get wrong for runc's callers: `-v` before the verb is
+    /// `--version`; an unknown verb (even with `-h`) is an error with a non-zero exit, not
+    /// the root help; an unsupported verb says so.
+    static func checkVerb(_ arguments: inout [String]) {
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "-v" {
+                arguments[index] = "--version"
+                return
+            }
+            if ["--root", "--log", "--log-format"].contains(argument) {
+                index += 2
+                continue
+            }
+            if argument.hasPrefix("-") {
+                index += 1
+                continue
+            }
+            let known = configuration.subcommands.compactMap { $0.configuration.commandName }
+            if known.contains(argument) || argument == "help" { return }
+            let message = unsupportedVerbs.contains(argument)
+                ? "petrel: \"\(argument)\" is not supported by this build of petrel"
+                : "petrel: unknown command \"\(argument)\" (see petrel --help)"
+            let line = Array((message + "\n").utf8)
+            _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            Glibc.exit(unsupportedVerbs.contains(argument) ? 1 : 3)
         }
     }
 }

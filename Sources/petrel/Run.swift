@@ -8,14 +8,16 @@ struct Run: ParsableCommand {
     @OptionGroup var options: ContainerOptions
     @Flag(name: [.short, .long], help: "Detach from the container's process.")
     var detach = false
-    @Flag(name: .customLong("keep"), help: "Do not delete the container after it exits (accepted).")
+    @Flag(name: .customLong("keep"), help: "Do not delete the container after it exits.")
     var keep = false
     @Argument(help: "The container id.") var id: String
 
     func run() throws {
         var code: Int32 = 0
         try perform(global) { () throws(RuntimeError) in
-            code = try global.runtime.run(options.request(id: id, global: global, detached: detach))
+            var request = try options.request(id: id, global: global, detached: detach)
+            request.keep = keep
+            code = try global.runtime.run(request)
         }
         if code != 0 { throw ExitCode(code) }
     }

@@ -26,29 +26,29 @@ struct Update: ParsableCommand {
     var blkioWeight: UInt16?
     @Option(name: .customLong("cpu-period"), help: "CPU CFS period (in usecs).")
     var cpuPeriod: UInt64?
-    @Option(name: .customLong("cpu-quota"), help: "CPU CFS quota (in usecs) per period; -1 for none.")
+    @Option(name: .customLong("cpu-quota"), parsing: .unconditional, help: "CPU CFS quota (in usecs) per period; -1 for none.")
     var cpuQuota: Int64?
     @Option(name: [.customLong("cpu-share"), .customLong("cpu-shares")], help: "CPU shares (relative weight).")
     var cpuShares: UInt64?
     @Option(name: .customLong("cpu-rt-period"), help: "CPU realtime period (in usecs).")
     var cpuRtPeriod: UInt64?
-    @Option(name: .customLong("cpu-rt-runtime"), help: "CPU realtime runtime (in usecs) per period.")
+    @Option(name: .customLong("cpu-rt-runtime"), parsing: .unconditional, help: "CPU realtime runtime (in usecs) per period.")
     var cpuRtRuntime: Int64?
     @Option(name: .customLong("cpuset-cpus"), help: "CPUs to use, e.g. 0-3,7.")
     var cpusetCpus: String?
     @Option(name: .customLong("cpuset-mems"), help: "Memory nodes to use.")
     var cpusetMems: String?
-    @Option(help: "Memory limit in bytes (suffixes k, m, g, ...; -1 for none).")
+    @Option(parsing: .unconditional, help: "Memory limit in bytes (suffixes k, m, g, ...; -1 for none).")
     var memory: String?
-    @Option(name: .customLong("memory-reservation"), help: "Memory soft limit in bytes.")
+    @Option(name: .customLong("memory-reservation"), parsing: .unconditional, help: "Memory soft limit in bytes.")
     var memoryReservation: String?
-    @Option(name: .customLong("memory-swap"), help: "Memory plus swap limit in bytes; -1 for unlimited swap.")
+    @Option(name: .customLong("memory-swap"), parsing: .unconditional, help: "Memory plus swap limit in bytes; -1 for unlimited swap.")
     var memorySwap: String?
-    @Option(name: .customLong("kernel-memory"), help: "Kernel memory limit (cgroup v1 only; deprecated).")
+    @Option(name: .customLong("kernel-memory"), parsing: .unconditional, help: "Kernel memory limit (cgroup v1 only; deprecated).")
     var kernelMemory: String?
-    @Option(name: .customLong("kernel-memory-tcp"), help: "Kernel TCP buffer limit (cgroup v1 only; deprecated).")
+    @Option(name: .customLong("kernel-memory-tcp"), parsing: .unconditional, help: "Kernel TCP buffer limit (cgroup v1 only; deprecated).")
     var kernelMemoryTCP: String?
-    @Option(name: .customLong("pids-limit"), help: "Maximum number of processes; 0 or less for none.")
+    @Option(name: .customLong("pids-limit"), parsing: .unconditional, help: "Maximum number of processes; 0 or less for none.")
     var pidsLimit: Int64?
     @Argument(help: "The container id.") var id: String
 

@@ -30,6 +30,8 @@ public struct ExecRequest: Sendable {
     public var detached = false
     public var preserveFds: Int32 = 0
     public var ignorePaused = false
+    /// `--cgroup`: existing sub-cgroups of the container's cgroup to run in.
+    public var subCgroups: [String] = []
 
     public init(id: String) { self.id = id }
 
@@ -131,7 +133,10 @@ extension Runtime {
             consoleSocket = petrel_unix_connect(path)
             guard consoleSocket >= 0 else { throw RuntimeError.sys("cannot connect to console socket", "connect", path: path) }
         }
-        let cgroup = try cgroupManager(record)
+        var cgroup = try cgroupManager(record)
+        if !request.subCgroups.isEmpty {
+            cgroup = Cgroups.manager(for: try ExecSubCgroups(request.subCgroups).directories(of: cgroup.record))
+        }
         cgroupFd = try cgroup.openDirectoryForClone() ?? -1
         let child = try InitProcess(plan: plan, consoleSocket: consoleSocket, cgroupFd: cgroupFd)
         do throws(RuntimeError) {

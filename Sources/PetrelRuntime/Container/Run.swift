@@ -48,7 +48,7 @@ extension Runtime {
             throw error
         }
         let status = relay ? petrel_relay_terminal_until_exit(record.pid, master) : petrel_forward_signals_until_exit(record.pid)
-        try? delete(request.id, force: true)
+        if !request.keep { try? delete(request.id, force: true) }
         guard status >= 0 else { throw RuntimeError.sys("cannot wait for the container", "waitpid", path: String(record.pid)) }
         if petrel_wifexited(status) != 0 { return petrel_wexitstatus(status) }
         if petrel_wifsignaled(status) != 0 { return 128 + petrel_wtermsig(status) }

@@ -20,6 +20,8 @@ public struct CreateRequest: Sendable {
     public var preserveFds: Int32 = 0
     /// `run` in the foreground keeps the terminal; `create` and `run -d` detach.
     public var detached = true
+    /// `run --keep`: a foreground container is left stopped (not deleted) when it exits.
+    public var keep = false
     /// How linux.cgroupsPath is read (--systemd-cgroup selects `.systemd`).
     public var cgroupDriver = CgroupDriver.cgroupfs
     /// `run` in the foreground with a terminal: the runtime's own console socket.

@@ -1,4 +1,5 @@
-/// Signal names and numbers as `kill` accepts them: "9", "KILL", "SIGKILL", "sigkill".
+/// Signal names and numbers as `kill` accepts them: "9", "KILL", "SIGKILL", "sigkill", and
+/// any number from 0 to 64.
 public enum Signals {
     public static let numbers: [String: Int32] = [
         "HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "TRAP": 5, "ABRT": 6, "IOT": 6, "BUS": 7, "FPE": 8,
@@ -10,7 +11,8 @@ public enum Signals {
 
     public static func parse(_ text: String) throws(RuntimeError) -> Int32 {
         if let number = Int32(text) {
-            guard number > 0 && number <= 64 else { throw RuntimeError("unknown signal \(JSONText.quote(text))") }
+            // 0 only checks that the init exists (kill(2)), as `runc kill ID 0` does.
+            guard number >= 0 && number <= 64 else { throw RuntimeError("unknown signal \(JSONText.quote(text))") }
             return number
         }
         var name = text.uppercased()

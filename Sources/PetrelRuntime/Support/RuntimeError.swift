@@ -35,7 +35,15 @@ public struct RuntimeError: Error, CustomStringConvertible, Sendable, Equatable 
     }
 }
 
+/// errno as Go's syscall.Errno prints it ("no such file or directory"): glibc's text with
+/// its first letter lowered unless it starts an acronym. The docker CLI and other engines
+/// match on these words to choose exit codes (126/127), so they must be Go's.
 public func errnoDescription(_ code: Int32) -> String {
     guard let text = strerror(code) else { return "errno \(code)" }
-    return String(cString: text)
+    var bytes = Array(String(cString: text).utf8)
+    let isUpper = { (byte: UInt8) in byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") }
+    if let first = bytes.first, isUpper(first), bytes.count < 2 || !isUpper(bytes[1]) {
+        bytes[0] = first + 32
+    }
+    return String(decoding: bytes, as: UTF8.self)
 }
