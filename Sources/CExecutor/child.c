@@ -273,6 +273,7 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
         pe_fail(&child->error, errno, "domainname", "setdomainname", plan->domainname, NULL);
         die(child, 1);
     }
+    if (pe_loopback_up(child) != 0) die(child, 1);
     umask(0);
     child->cap_last = read_cap_last();
     if (pe_prepare_root(child) != 0 || pe_mounts(child) != 0 || pe_devices(child) != 0) die(child, 1);

@@ -80,6 +80,10 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
 /// setns into every namespace joined by path (user first), except pid and time.
 int pe_join_namespaces(pe_child *child);
 
+// --- network.c ---
+/// Brings `lo` up in a new network namespace (nothing for a joined or the host's one).
+int pe_loopback_up(pe_child *child);
+
 // --- stage.c ---
 /// Whether the namespaces need a first stage: a joined user namespace must own the new
 /// namespaces, and namespaces owned by the host can only be joined before a new user

@@ -48,6 +48,17 @@ public enum SpecValidator {
         if (linux.uidMappings?.isEmpty == false || linux.gidMappings?.isEmpty == false) && !hasNew(.user) {
             throw fail("linux.uidMappings", "id mappings need a user namespace")
         }
+        // A new user namespace (not a joined one) without maps leaves every id unmapped: the
+        // init could not even become its root. Say so now rather than "setresuid: EINVAL".
+        if (linux.namespaces ?? []).contains(where: { $0.type == .user && ($0.path ?? "").isEmpty }) {
+            if linux.uidMappings?.isEmpty ?? true { throw fail("linux.uidMappings", "a new user namespace needs uid mappings") }
+            if linux.gidMappings?.isEmpty ?? true { throw fail("linux.gidMappings", "a new user namespace needs gid mappings") }
+        }
+        // As runc and crun: the sysctl and the field would both set the same kernel value.
+        for (key, field, value) in [("kernel.hostname", "hostname", spec.hostname), ("kernel.domainname", "domainname", spec.domainname)]
+        where linux.sysctl?[key] != nil && !(value ?? "").isEmpty && hasNew(.uts) {
+            throw fail("linux.sysctl[\(JSONText.quote(key))]", "conflicts with the \(field) field; set only one of them")
+        }
         for (index, mount) in (spec.mounts ?? []).enumerated() where mount.destination.isEmpty {
             throw fail("mounts[\(index)].destination", "must not be empty")
         }

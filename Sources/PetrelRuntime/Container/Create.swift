@@ -11,6 +11,7 @@ extension Runtime {
     @discardableResult
     public func create(_ request: CreateRequest) throws(RuntimeError) -> ContainerRecord {
         try StateStore.validate(id: request.id)
+        try PreservedFds.check(Self.socketActivatedFds() + request.preserveFds)
         let bundle = try Bundle.load(request.bundle)
         guard let process = bundle.spec.process else { throw RuntimeError("config.json: process: required") }
         let terminal = process.terminal ?? false

@@ -92,6 +92,7 @@ extension Runtime {
     /// returns the process's exit code (128+N when killed by signal N), like runc.
     public func exec(_ request: ExecRequest) throws(RuntimeError) -> Int32 {
         try StateStore.validate(id: request.id)
+        try PreservedFds.check(request.preserveFds)
         let record = try store.load(request.id)
         switch status(of: record) {
         case .created, .running: break

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+
+/// What other suites and engines found (issue 12): behaviour runc and crun have that a
+/// runtime-spec reading alone did not give.
+@Suite(Harness.enabled)
+struct RealCallers {
+    @Test("--preserve-fds over fds the caller did not open fails at once, and leaves nothing")
+    func preserveFdsNotOpen() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.setArgs(["true"])
+        let id = t.newID("pfd")
+        // The harness starts the runtime with fds 0-2 only: 3.. are free (runc's own Go fds take
+        // a few, so the range is larger than those).
+        let result = t.runtime(["run", "--preserve-fds", "40", "--bundle", t.bundle, id], timeout: 15)
+        #expect(result.status != 0, "\(result)")
+        if !Harness.isRunc {
+            #expect(result.stderr.contains("--preserve-fds"), "\(result)")
+        }
+        let delete = t.runtime(["delete", "--force", id], timeout: 15)
+        #expect(delete.status == 0, "\(delete)")
+        #expect(!t.listedIDs().contains(id))
+    }
+
+    @Test("a new network namespace has its loopback interface up")
+    func loopbackUp() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        // IFF_UP (0x1) | IFF_LOOPBACK (0x8); with IFF_RUNNING the kernel reports 0x9 as flags.
+        let flags = try t.output(["cat", "/sys/class/net/lo/flags"])
+        let value = Int(flags.dropFirst(2), radix: 16) ?? 0
+        #expect(value & 1 == 1, "lo flags \(flags)")
+    }
+
+    @Test("a new user namespace without mappings is refused, naming the field", .enabled(if: !Harness.isRunc, "runc's wording differs"))
+    func userNamespaceWithoutMappings() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.editNamespaces { $0 + [["type": "user"]] }
+        BadInput.expectCreateFails(t, mentions: ["linux.uidMappings"])
+    }
+
+    @Test("the kernel.hostname sysctl and the hostname field together are refused")
+    func hostnameSysctlConflict() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.setConfig("hostname", "from-field")
+        try t.setConfig("linux.sysctl", ["kernel.hostname": "from-sysctl"])
+        BadInput.expectCreateFails(t, mentions: Harness.isRunc ? [] : ["kernel.hostname", "hostname"])
+    }
+}
