@@ -50,3 +50,27 @@ struct RealCallers {
         BadInput.expectCreateFails(t, mentions: Harness.isRunc ? [] : ["kernel.hostname", "hostname"])
     }
 }
+
+extension RealCallers {
+    @Test("a container whose cgroup is frozen before create is a clear error, not a hang")
+    func frozenCgroupBeforeCreate() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        let v2 = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers")
+        let name = "petrel-it-frozen-\(Harness.randomToken())"
+        let directory = v2 ? "/sys/fs/cgroup/\(name)" : "/sys/fs/cgroup/freezer/\(name)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer {
+            try? (v2 ? "0" : "THAWED").write(toFile: directory + (v2 ? "/cgroup.freeze" : "/freezer.state"), atomically: false, encoding: .utf8)
+            rmdir(directory)
+        }
+        try (v2 ? "1" : "FROZEN").write(toFile: directory + (v2 ? "/cgroup.freeze" : "/freezer.state"), atomically: false, encoding: .utf8)
+        try t.setConfig("linux.cgroupsPath", "/\(name)")
+        try t.setArgs(["sleep", "100"])
+        let id = t.newID("frozen")
+        let result = t.runtime(["run", "--detach", "--bundle", t.bundle, id], timeout: 30)
+        #expect(result.status != 0, "\(result)")
+        #expect(result.stderr.contains("frozen"), "\(result)")
+        #expect(!t.listedIDs().contains(id))
+    }
+}

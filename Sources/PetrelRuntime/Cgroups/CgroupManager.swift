@@ -56,6 +56,10 @@ public enum Cgroups {
                     throw RuntimeError(
                         "cgroup \(directory.path) already has \(pids.count) process(es): is linux.cgroupsPath shared with another container?")
                 }
+                // An init cloned into a frozen cgroup never reports back: say so instead of waiting.
+                if isFrozen(directory) {
+                    throw RuntimeError("container's cgroup unexpectedly frozen: \(directory.path) (thaw it or choose another linux.cgroupsPath)")
+                }
             }
             let version = layout.mode == .unified ? 2 : 1
             let record = CgroupRecord(version: version, directories: directories, created: created)
@@ -72,6 +76,18 @@ public enum Cgroups {
             CgroupTree.removeCreated(created)
             throw error
         }
+    }
+
+    /// v2: cgroup.events "frozen 1" (an ancestor's freeze shows here too); v1: the freezer
+    /// hierarchy's state is not THAWED (FROZEN or FREEZING, own or inherited).
+    static func isFrozen(_ directory: CgroupDirectory) -> Bool {
+        if directory.hierarchy == CgroupDirectory.unified {
+            return CgroupFile.keyed(CgroupFile.read(directory.path, "cgroup.events") ?? "")["frozen"] == 1
+        }
+        guard directory.controllers.contains("freezer"), let state = CgroupFile.trimmed(directory.path, "freezer.state") else {
+            return false
+        }
+        return state != "THAWED"
     }
 
     public static func manager(for record: CgroupRecord) -> any CgroupManager {
