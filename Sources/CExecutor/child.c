@@ -226,6 +226,7 @@ static _Noreturn void exec_main(pe_child *child) {
     }
     child->cap_last = read_cap_last();
     if (pe_console(child) != 0 || pe_rlimits(child) != 0 || pe_lsm_labels(child) != 0 || pe_personality(child) != 0) die(child, 1);
+    if (pe_memory_policy(child) != 0) die(child, 1);
     if (plan->umask >= 0) umask((mode_t)plan->umask);
     run_process(child);
 }
@@ -285,6 +286,7 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
     if (pe_switch_root(child) != 0 || pe_sysctls(child) != 0 || pe_masked_and_readonly_paths(child) != 0) die(child, 1);
     if (pe_make_cwd(child) != 0 || pe_root_readonly(child) != 0) die(child, 1);
     if (pe_console(child) != 0 || pe_rlimits(child) != 0 || pe_lsm_labels(child) != 0 || pe_personality(child) != 0) die(child, 1);
+    if (pe_memory_policy(child) != 0) die(child, 1);
     umask(plan->umask >= 0 ? (mode_t)plan->umask : 022);
 
     run_process(child);

@@ -75,6 +75,9 @@ int pe_load_seccomp(pe_child *child);
 /// AppArmor profile / SELinux label for the coming execve.
 int pe_lsm_labels(pe_child *child);
 int pe_personality(pe_child *child);
+// --- mempolicy.c (child) ---
+/// linux.memoryPolicy: set_mempolicy(2) for this process (inherited across execve).
+int pe_memory_policy(pe_child *child);
 /// The init. namespaces_done: a first stage already joined and made its namespaces.
 _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespaces_done);
 /// setns into every namespace joined by path (user first), except pid and time.

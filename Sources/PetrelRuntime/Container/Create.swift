@@ -48,6 +48,8 @@ extension Runtime {
         }
         let linux = bundle.spec.linux
         let deviceRules = try DeviceRules.rules(resources: linux?.resources?.devices, devices: linux?.devices)
+        try IntelRdt.check(linux?.intelRdt)
+        let netDevices = try NetDevices.plan(linux?.netDevices, namespaces: linux?.namespaces ?? [])
 
         let lock = try store.create(request.id)
         var consoleSocket: Int32 = -1
@@ -85,6 +87,7 @@ extension Runtime {
                 try manager.addProcess(child.pid)
             }
             try writeIdMappings(plan, pid: child.pid)
+            try NetDevices.move(netDevices, initPid: child.pid)
             try child.proceed()
             if options.pauseBeforePivot {
                 // The namespaces exist, the mounts are done, the root is not switched yet.
