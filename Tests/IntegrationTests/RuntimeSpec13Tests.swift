@@ -222,6 +222,7 @@ extension RuntimeSpec13 {
         ])
         #expect(Set(policy["flags"] as? [String] ?? []) == ["MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES"])
         #expect((linux["netDevices"] as? [String: Any])?["enabled"] as? Bool == true)
-        #expect((linux["intelRdt"] as? [String: Any])?["enabled"] as? Bool == false)
+        let rdt = linux["intelRdt"] as? [String: Any]
+        #expect(rdt?["enabled"] as? Bool == true && rdt?["schemata"] as? Bool == true && rdt?["monitoring"] as? Bool == true, "\(rdt ?? [:])")
     }
 }

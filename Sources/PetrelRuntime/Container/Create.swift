@@ -48,7 +48,7 @@ extension Runtime {
         }
         let linux = bundle.spec.linux
         let deviceRules = try DeviceRules.rules(resources: linux?.resources?.devices, devices: linux?.devices)
-        try IntelRdt.check(linux?.intelRdt)
+        let intelRdt = try IntelRdt.plan(linux?.intelRdt, id: request.id)
         let netDevices = try NetDevices.plan(linux?.netDevices, namespaces: linux?.namespaces ?? [])
 
         let lock = try store.create(request.id)
@@ -88,6 +88,7 @@ extension Runtime {
             }
             try writeIdMappings(plan, pid: child.pid)
             try NetDevices.move(netDevices, initPid: child.pid)
+            if let intelRdt { try IntelRdt.apply(intelRdt, id: request.id, pid: child.pid) }
             try child.proceed()
             if options.pauseBeforePivot {
                 // The namespaces exist, the mounts are done, the root is not switched yet.
@@ -134,6 +135,7 @@ extension Runtime {
                 }
             }
             if consoleSocket >= 0 { close(consoleSocket) }
+            if intelRdt != nil { IntelRdt.remove(linux?.intelRdt, id: request.id) }
             try? store.remove(request.id)
             throw error
         }
