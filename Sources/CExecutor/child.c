@@ -29,6 +29,10 @@ static void send_packet(pe_child *child, int type) {
         return;
     }
     do n = send(child->sync_fd, &packet, sizeof(packet), MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+    // An error after an early filter that denies sendto(2) with an errno still gets out.
+    if (n < 0 && errno != EPIPE && errno != ECONNRESET) {
+        do n = write(child->sync_fd, &packet, sizeof(packet)); while (n < 0 && errno == EINTR);
+    }
 }
 
 static _Noreturn void die(pe_child *child, int status) {
