@@ -22,7 +22,17 @@ static void send_packet(pe_child *child, int type) {
     packet.type = type;
     if (type == PETREL_MSG_ERROR) packet.error = child->error;
     ssize_t n;
+    // READY may go out under the container's seccomp filter: write(2), which every profile
+    // allows, not sendto(2). (A vanished parent then means SIGPIPE: the init dies, as it should.)
+    if (type == PETREL_MSG_READY) {
+        do n = write(child->sync_fd, &packet, sizeof(packet)); while (n < 0 && errno == EINTR);
+        return;
+    }
     do n = send(child->sync_fd, &packet, sizeof(packet), MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+    // An error after an early filter that denies sendto(2) with an errno still gets out.
+    if (n < 0 && errno != EPIPE && errno != ECONNRESET) {
+        do n = write(child->sync_fd, &packet, sizeof(packet)); while (n < 0 && errno == EINTR);
+    }
 }
 
 static _Noreturn void die(pe_child *child, int status) {
@@ -168,21 +178,34 @@ static void become_namespace_root(pe_child *child) {
 
 /// The end shared by the init and `exec`: cwd, seccomp (in runc's order), the user switch,
 /// READY, the exec fifo (init only), and execve of the program.
+/// Petrel's own checks (cwd, the PATH lookup) and the fd sweep run before any filter is
+/// loaded, so a profile never has to allow them (it once trapped faccessat2/newfstatat).
+/// After the filter: execve only; with a notify filter also READY and the exec fifo (the
+/// listener fd must reach the parent first); with the early filter (it must precede the
+/// user switch) the switch itself, READY and the exec fifo, as in runc.
 static _Noreturn void run_process(pe_child *child) {
     const petrel_plan *plan = child->plan;
     // chdir as root first; a cwd only the container user may enter (root squash) is
-    // retried after the switch, as runc does.
+    // retried as that user, as runc does.
     bool in_cwd = pe_cwd(child, false) == 0;
     if (!in_cwd && child->error.step[0]) die(child, 1);
-    bool early_seccomp = seccomp_before_identity(plan);
-    if (early_seccomp && pe_load_seccomp(child) != 0) die(child, 1);
-    if (pe_identity(child) != 0 || pe_no_new_privs(child) != 0) die(child, 1);
-    if (!in_cwd && pe_cwd(child, true) != 0) die(child, 1);
-    // The listener fd must reach the parent before READY; otherwise load it last.
-    if (!early_seccomp && plan->seccomp_notify && pe_load_seccomp(child) != 0) die(child, 1);
-
     char program[PE_PATH_MAX];
-    if (pe_find_executable(child, program, sizeof(program)) != 0) die(child, 127);
+    bool early_seccomp = seccomp_before_identity(plan);
+    unsigned int first = 3 + (unsigned int)(plan->preserve_fds > 0 ? plan->preserve_fds : 0);
+    if (early_seccomp) {
+        int status = 1;
+        if (pe_lookup_as_user(child, in_cwd, program, sizeof(program), &status) != 0) die(child, status);
+        syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC);
+        if (pe_load_seccomp(child) != 0) die(child, 1);
+        if (pe_identity(child) != 0 || pe_no_new_privs(child) != 0) die(child, 1);
+    } else {
+        if (pe_identity(child) != 0 || pe_no_new_privs(child) != 0) die(child, 1);
+        if (!in_cwd && pe_cwd(child, true) != 0) die(child, 1);
+        if (pe_find_executable(child, program, sizeof(program)) != 0) die(child, 127);
+        syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC);
+        // The listener fd must reach the parent before READY; otherwise load it last.
+        if (plan->seccomp_notify && pe_load_seccomp(child) != 0) die(child, 1);
+    }
 
     // Cleared before READY: the parent exits right after it, and a death signal racing
     // with that would kill a perfectly created container.
@@ -206,8 +229,6 @@ static _Noreturn void run_process(pe_child *child) {
     }
     if (!early_seccomp && !plan->seccomp_notify && pe_load_seccomp(child) != 0) die(child, 1);
 
-    unsigned int first = 3 + (unsigned int)(plan->preserve_fds > 0 ? plan->preserve_fds : 0);
-    syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC);
     execve(program, (char *const *)plan->argv, (char *const *)plan->envp);
     int err = errno;
     pe_fail(&child->error, err, "exec", "execve", program, NULL);
@@ -226,6 +247,7 @@ static _Noreturn void exec_main(pe_child *child) {
     }
     child->cap_last = read_cap_last();
     if (pe_console(child) != 0 || pe_rlimits(child) != 0 || pe_lsm_labels(child) != 0 || pe_personality(child) != 0) die(child, 1);
+    if (pe_memory_policy(child) != 0) die(child, 1);
     if (plan->umask >= 0) umask((mode_t)plan->umask);
     run_process(child);
 }
@@ -286,6 +308,7 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
     if (pe_switch_root(child) != 0 || pe_sysctls(child) != 0 || pe_masked_and_readonly_paths(child) != 0) die(child, 1);
     if (pe_make_cwd(child) != 0 || pe_root_readonly(child) != 0) die(child, 1);
     if (pe_console(child) != 0 || pe_rlimits(child) != 0 || pe_lsm_labels(child) != 0 || pe_personality(child) != 0) die(child, 1);
+    if (pe_memory_policy(child) != 0) die(child, 1);
     umask(plan->umask >= 0 ? (mode_t)plan->umask : 022);
 
     run_process(child);

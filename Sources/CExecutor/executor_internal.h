@@ -75,6 +75,14 @@ int pe_load_seccomp(pe_child *child);
 /// AppArmor profile / SELinux label for the coming execve.
 int pe_lsm_labels(pe_child *child);
 int pe_personality(pe_child *child);
+// --- lookup.c (child) ---
+/// The cwd retry (when !in_cwd) and pe_find_executable, with the container user's
+/// effective ids, groups and capabilities, then back to root. -1 with child->error set
+/// and *status the exit status (127: not found).
+int pe_lookup_as_user(pe_child *child, bool in_cwd, char *program, size_t size, int *status);
+// --- mempolicy.c (child) ---
+/// linux.memoryPolicy: set_mempolicy(2) for this process (inherited across execve).
+int pe_memory_policy(pe_child *child);
 /// The init. namespaces_done: a first stage already joined and made its namespaces.
 _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespaces_done);
 /// setns into every namespace joined by path (user first), except pid and time.

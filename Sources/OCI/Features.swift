@@ -41,13 +41,18 @@ public struct Features: Codable, Sendable, Equatable {
         public var apparmor: Apparmor?
         public var selinux: Selinux?
         public var intelRdt: IntelRdt?
+        public var memoryPolicy: MemoryPolicy?
         public var mountExtensions: MountExtensions?
+        public var netDevices: NetDevices?
 
         public init(
             namespaces: [String]? = nil, capabilities: [String]? = nil, cgroup: Cgroup? = nil,
             seccomp: Seccomp? = nil, apparmor: Apparmor? = nil, selinux: Selinux? = nil,
-            intelRdt: IntelRdt? = nil, mountExtensions: MountExtensions? = nil
+            intelRdt: IntelRdt? = nil, mountExtensions: MountExtensions? = nil,
+            memoryPolicy: MemoryPolicy? = nil, netDevices: NetDevices? = nil
         ) {
+            self.memoryPolicy = memoryPolicy
+            self.netDevices = netDevices
             self.namespaces = namespaces
             self.capabilities = capabilities
             self.cgroup = cgroup
@@ -113,6 +118,30 @@ public struct Features: Codable, Sendable, Equatable {
     }
 
     public struct IntelRdt: Codable, Sendable, Equatable {
+        public var enabled: Bool?
+        /// `linux.intelRdt.schemata` is understood.
+        public var schemata: Bool?
+        /// `linux.intelRdt.enableMonitoring` is understood.
+        public var monitoring: Bool?
+        public init(enabled: Bool? = nil, schemata: Bool? = nil, monitoring: Bool? = nil) {
+            self.enabled = enabled
+            self.schemata = schemata
+            self.monitoring = monitoring
+        }
+    }
+
+    public struct MemoryPolicy: Codable, Sendable, Equatable {
+        /// e.g. "MPOL_BIND".
+        public var modes: [String]?
+        /// e.g. "MPOL_F_STATIC_NODES".
+        public var flags: [String]?
+        public init(modes: [String]? = nil, flags: [String]? = nil) {
+            self.modes = modes
+            self.flags = flags
+        }
+    }
+
+    public struct NetDevices: Codable, Sendable, Equatable {
         public var enabled: Bool?
         public init(enabled: Bool? = nil) { self.enabled = enabled }
     }

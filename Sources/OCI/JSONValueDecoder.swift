@@ -4,25 +4,65 @@
 struct JSONValueDecoder: Decoder {
     let value: JSONValue
     let codingPath: [any CodingKey]
+    /// Notes which object members the model read, to report the ones it does not know.
+    var recorder: MemberRecorder? = nil
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let members) = value else {
             throw mismatch([String: Any].self, expected: "an object", found: value, at: codingPath)
         }
-        return KeyedDecodingContainer(KeyedValueContainer<Key>(members: members, codingPath: codingPath))
+        return KeyedDecodingContainer(KeyedValueContainer<Key>(members: members, codingPath: codingPath, recorder: recorder))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         guard case .array(let elements) = value else {
             throw mismatch([Any].self, expected: "an array", found: value, at: codingPath)
         }
-        return UnkeyedValueContainer(elements: elements, codingPath: codingPath)
+        return UnkeyedValueContainer(elements: elements, codingPath: codingPath, recorder: recorder)
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
-        SingleValue(value: value, codingPath: codingPath)
+        SingleValue(value: value, codingPath: codingPath, recorder: recorder)
     }
+}
+
+/// Every object member seen while decoding, and the ones the model asked for: the
+/// difference is what the model does not know (a newer spec's fields, or typos).
+final class MemberRecorder {
+    private var seen: [String] = []
+    private var seenSet: Set<String> = []
+    private var read: Set<String> = []
+
+    func saw(_ path: [any CodingKey], keys: [String]) {
+        for key in keys {
+            let full = SpecLoadError.render(path + [PlainKey(key)])
+            if seenSet.insert(full).inserted { seen.append(full) }
+        }
+    }
+
+    func read(_ path: [any CodingKey], key: String) {
+        read.insert(SpecLoadError.render(path + [PlainKey(key)]))
+    }
+
+    /// Unread members in the order their objects were decoded.
+    var unread: [String] {
+        var result: [String] = []
+        for path in seen where !read.contains(path) {
+            if result.contains(where: { path.hasPrefix($0 + ".") || path.hasPrefix($0 + "[") }) { continue }
+            result.append(path)
+        }
+        return result
+    }
+}
+
+/// A member name as a coding key, for rendering paths.
+struct PlainKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(_ name: String) { stringValue = name }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { return nil }
 }
 
 /// typeMismatch, or valueNotFound when the value is null, worded "expected X, got Y".
@@ -54,6 +94,7 @@ struct SuperKey: CodingKey {
 private struct SingleValue: SingleValueDecodingContainer {
     let value: JSONValue
     let codingPath: [any CodingKey]
+    var recorder: MemberRecorder? = nil
 
     func decodeNil() -> Bool { value.isNull }
 
@@ -81,7 +122,7 @@ private struct SingleValue: SingleValueDecodingContainer {
     func decode(_ type: UInt64.Type) throws -> UInt64 { try integer(type) }
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        try T(from: JSONValueDecoder(value: value, codingPath: codingPath))
+        try T(from: JSONValueDecoder(value: value, codingPath: codingPath, recorder: recorder))
     }
 
     /// Integer fields take integer literals only (Go rejects 1.0 and 1e3 for ints too).
@@ -110,21 +151,31 @@ private struct KeyedValueContainer<Key: CodingKey>: KeyedDecodingContainerProtoc
     private let members: [String: JSONValue]
     /// First-occurrence order, so `allKeys` follows the document.
     private let order: [String]
+    private let recorder: MemberRecorder?
 
-    init(members list: [JSONValue.Member], codingPath: [any CodingKey]) {
+    init(members list: [JSONValue.Member], codingPath: [any CodingKey], recorder: MemberRecorder?) {
         self.codingPath = codingPath
+        self.recorder = recorder
         members = JSONValue.lookupTable(list)
         var seen: Set<String> = []
         order = list.map(\.key).filter { seen.insert($0).inserted }
+        recorder?.saw(codingPath, keys: order)
     }
 
     var allKeys: [Key] { order.compactMap { Key(stringValue: $0) } }
 
-    func contains(_ key: Key) -> Bool { members[key.stringValue] != nil }
+    func contains(_ key: Key) -> Bool {
+        recorder?.read(codingPath, key: key.stringValue)
+        return members[key.stringValue] != nil
+    }
 
-    func decodeNil(forKey key: Key) throws -> Bool { members[key.stringValue]?.isNull ?? true }
+    func decodeNil(forKey key: Key) throws -> Bool {
+        recorder?.read(codingPath, key: key.stringValue)
+        return members[key.stringValue]?.isNull ?? true
+    }
 
     private func child(_ key: Key) throws -> JSONValue {
+        recorder?.read(codingPath, key: key.stringValue)
         guard let value = members[key.stringValue] else {
             throw DecodingError.keyNotFound(key, DecodingError.Context(codingPath: codingPath, debugDescription: "required"))
         }
@@ -132,7 +183,7 @@ private struct KeyedValueContainer<Key: CodingKey>: KeyedDecodingContainerProtoc
     }
 
     private func single(_ key: Key) throws -> SingleValue {
-        SingleValue(value: try child(key), codingPath: codingPath + [key])
+        SingleValue(value: try child(key), codingPath: codingPath + [key], recorder: recorder)
     }
 
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try single(key).decode(type) }
@@ -154,30 +205,34 @@ private struct KeyedValueContainer<Key: CodingKey>: KeyedDecodingContainerProtoc
     func nestedContainer<NestedKey: CodingKey>(
         keyedBy type: NestedKey.Type, forKey key: Key
     ) throws -> KeyedDecodingContainer<NestedKey> {
-        try JSONValueDecoder(value: try child(key), codingPath: codingPath + [key]).container(keyedBy: type)
+        try JSONValueDecoder(value: try child(key), codingPath: codingPath + [key], recorder: recorder).container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        try JSONValueDecoder(value: try child(key), codingPath: codingPath + [key]).unkeyedContainer()
+        try JSONValueDecoder(value: try child(key), codingPath: codingPath + [key], recorder: recorder).unkeyedContainer()
     }
 
     func superDecoder() throws -> any Decoder {
-        JSONValueDecoder(value: members["super"] ?? .null, codingPath: codingPath + [SuperKey()])
+        recorder?.read(codingPath, key: "super")
+        return JSONValueDecoder(value: members["super"] ?? .null, codingPath: codingPath + [SuperKey()], recorder: recorder)
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
-        JSONValueDecoder(value: members[key.stringValue] ?? .null, codingPath: codingPath + [key])
+        recorder?.read(codingPath, key: key.stringValue)
+        return JSONValueDecoder(value: members[key.stringValue] ?? .null, codingPath: codingPath + [key], recorder: recorder)
     }
 }
 
 private struct UnkeyedValueContainer: UnkeyedDecodingContainer {
     let elements: [JSONValue]
     let codingPath: [any CodingKey]
+    private let recorder: MemberRecorder?
     private(set) var currentIndex = 0
 
-    init(elements: [JSONValue], codingPath: [any CodingKey]) {
+    init(elements: [JSONValue], codingPath: [any CodingKey], recorder: MemberRecorder?) {
         self.elements = elements
         self.codingPath = codingPath
+        self.recorder = recorder
     }
 
     var count: Int? { elements.count }
@@ -191,7 +246,7 @@ private struct UnkeyedValueContainer: UnkeyedDecodingContainer {
                 Any.self, DecodingError.Context(codingPath: path, debugDescription: "expected more array elements"))
         }
         defer { currentIndex += 1 }
-        return SingleValue(value: elements[currentIndex], codingPath: path)
+        return SingleValue(value: elements[currentIndex], codingPath: path, recorder: recorder)
     }
 
     mutating func decodeNil() throws -> Bool {
@@ -218,16 +273,16 @@ private struct UnkeyedValueContainer: UnkeyedDecodingContainer {
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
         let element = try next()
-        return try JSONValueDecoder(value: element.value, codingPath: element.codingPath).container(keyedBy: type)
+        return try JSONValueDecoder(value: element.value, codingPath: element.codingPath, recorder: recorder).container(keyedBy: type)
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
         let element = try next()
-        return try JSONValueDecoder(value: element.value, codingPath: element.codingPath).unkeyedContainer()
+        return try JSONValueDecoder(value: element.value, codingPath: element.codingPath, recorder: recorder).unkeyedContainer()
     }
 
     mutating func superDecoder() throws -> any Decoder {
         let element = try next()
-        return JSONValueDecoder(value: element.value, codingPath: element.codingPath)
+        return JSONValueDecoder(value: element.value, codingPath: element.codingPath, recorder: recorder)
     }
 }

@@ -9,6 +9,9 @@ public struct Linux: Codable, Sendable, Equatable {
     public var namespaces: [LinuxNamespace]?
     /// Device nodes to create in the container's /dev.
     public var devices: [LinuxDevice]?
+    /// Host network interfaces (keyed by their host name) moved into the container's
+    /// network namespace (runtime-spec 1.3).
+    public var netDevices: [String: LinuxNetDevice]?
     public var seccomp: LinuxSeccomp?
     /// `shared`, `slave`, `private`, `unbindable` or an r-prefixed form.
     public var rootfsPropagation: String?
@@ -16,6 +19,8 @@ public struct Linux: Codable, Sendable, Equatable {
     public var readonlyPaths: [String]?
     public var mountLabel: String?
     public var intelRdt: LinuxIntelRdt?
+    /// NUMA memory policy of the container process, set_mempolicy(2) (runtime-spec 1.3).
+    public var memoryPolicy: LinuxMemoryPolicy?
     public var personality: LinuxPersonality?
     /// Time namespace offsets keyed by clock name (`monotonic`, `boottime`).
     public var timeOffsets: [String: LinuxTimeOffset]?
@@ -26,8 +31,11 @@ public struct Linux: Codable, Sendable, Equatable {
         namespaces: [LinuxNamespace]? = nil, devices: [LinuxDevice]? = nil, seccomp: LinuxSeccomp? = nil,
         rootfsPropagation: String? = nil, maskedPaths: [String]? = nil, readonlyPaths: [String]? = nil,
         mountLabel: String? = nil, intelRdt: LinuxIntelRdt? = nil, personality: LinuxPersonality? = nil,
-        timeOffsets: [String: LinuxTimeOffset]? = nil
+        timeOffsets: [String: LinuxTimeOffset]? = nil, netDevices: [String: LinuxNetDevice]? = nil,
+        memoryPolicy: LinuxMemoryPolicy? = nil
     ) {
+        self.netDevices = netDevices
+        self.memoryPolicy = memoryPolicy
         self.uidMappings = uidMappings
         self.gidMappings = gidMappings
         self.sysctl = sysctl
@@ -150,17 +158,67 @@ public struct LinuxIntelRdt: Codable, Sendable, Equatable {
     public var l3CacheSchema: String?
     /// Format `MB:<cache_id0>=bandwidth0;...`.
     public var memBwSchema: String?
+    /// Lines written as they are to the `schemata` file, after the two above (1.3).
+    public var schemata: [String]?
     public var enableCMT: Bool?
     public var enableMBM: Bool?
+    /// A resctrl monitoring group for the container (1.3; replaces enableCMT/enableMBM).
+    public var enableMonitoring: Bool?
 
     public init(
         closID: String? = nil, l3CacheSchema: String? = nil, memBwSchema: String? = nil,
-        enableCMT: Bool? = nil, enableMBM: Bool? = nil
+        schemata: [String]? = nil, enableCMT: Bool? = nil, enableMBM: Bool? = nil, enableMonitoring: Bool? = nil
     ) {
         self.closID = closID
         self.l3CacheSchema = l3CacheSchema
         self.memBwSchema = memBwSchema
+        self.schemata = schemata
         self.enableCMT = enableCMT
         self.enableMBM = enableMBM
+        self.enableMonitoring = enableMonitoring
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case closID, l3CacheSchema, memBwSchema, schemata, enableCMT, enableMBM, enableMonitoring
+    }
+
+    /// Synthesized except `schemata`: the 1.3 Go type is a list of lines, drafts of the spec
+    /// had one newline-separated string; both are taken.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        closID = try c.decodeIfPresent(String.self, forKey: .closID)
+        l3CacheSchema = try c.decodeIfPresent(String.self, forKey: .l3CacheSchema)
+        memBwSchema = try c.decodeIfPresent(String.self, forKey: .memBwSchema)
+        if let text = try? c.decodeIfPresent(String.self, forKey: .schemata) {
+            schemata = text.split(separator: "\n").map(String.init)
+        } else {
+            schemata = try c.decodeIfPresent([String].self, forKey: .schemata)
+        }
+        enableCMT = try c.decodeIfPresent(Bool.self, forKey: .enableCMT)
+        enableMBM = try c.decodeIfPresent(Bool.self, forKey: .enableMBM)
+        enableMonitoring = try c.decodeIfPresent(Bool.self, forKey: .enableMonitoring)
+    }
+}
+
+/// `linux.netDevices` entry: the interface's name inside the container (default: the host name).
+public struct LinuxNetDevice: Codable, Sendable, Equatable {
+    public var name: String?
+
+    public init(name: String? = nil) { self.name = name }
+}
+
+/// `linux.memoryPolicy`: set_mempolicy(2) for the container process.
+public struct LinuxMemoryPolicy: Codable, Sendable, Equatable {
+    /// `MPOL_DEFAULT`, `MPOL_BIND`, ... (checked when the container is created).
+    public var mode: String
+    /// Node list in cpuset syntax, `0-3,7`; empty for the modes that take none.
+    public var nodes: String?
+    /// `MPOL_F_STATIC_NODES`, `MPOL_F_RELATIVE_NODES`, `MPOL_F_NUMA_BALANCING`.
+    public var flags: [String]?
+
+    public init(mode: String, nodes: String? = nil, flags: [String]? = nil) {
+        self.mode = mode
+        self.nodes = nodes
+        self.flags = flags
     }
 }

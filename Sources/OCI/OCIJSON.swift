@@ -26,6 +26,22 @@ public enum OCIJSON {
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws(SpecLoadError) -> T {
+        try decode(type, from: data, recorder: nil)
+    }
+
+    /// Like `decode`, also returning the JSON paths of the members the model does not know
+    /// (`linux.fooBar`, `process.user.extra`), outer objects first.
+    public static func decodeReportingUnknown<T: Decodable>(
+        _ type: T.Type, from data: Data
+    ) throws(SpecLoadError) -> (value: T, unknown: [String]) {
+        let recorder = MemberRecorder()
+        let value = try decode(type, from: data, recorder: recorder)
+        return (value, recorder.unread)
+    }
+
+    private static func decode<T: Decodable>(
+        _ type: T.Type, from data: Data, recorder: MemberRecorder?
+    ) throws(SpecLoadError) -> T {
         let bytes = [UInt8](data)
         let value: JSONValue
         do {
@@ -34,7 +50,7 @@ public enum OCIJSON {
             throw SpecLoadError(syntax: error, in: bytes)
         }
         do {
-            return try T(from: JSONValueDecoder(value: value, codingPath: []))
+            return try T(from: JSONValueDecoder(value: value, codingPath: [], recorder: recorder))
         } catch let error as DecodingError {
             throw SpecLoadError(error)
         } catch let error as SpecLoadError {

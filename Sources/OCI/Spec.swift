@@ -57,4 +57,14 @@ extension Spec {
     public static func decode(from data: Data) throws(SpecLoadError) -> Spec {
         try OCIJSON.decode(Spec.self, from: data)
     }
+
+    /// Other platforms' sections and Windows-only fields: known to the spec, ignored here.
+    static let otherPlatformFields: Set<String> = ["solaris", "windows", "vm", "zos", "freebsd", "process.commandLine"]
+
+    /// `decode`, plus the JSON paths of fields this model does not know (a newer spec
+    /// minor's additions, vendor keys or typos), other platforms' sections left out.
+    public static func decodeReportingUnknown(from data: Data) throws(SpecLoadError) -> (spec: Spec, unknown: [String]) {
+        let (spec, unknown) = try OCIJSON.decodeReportingUnknown(Spec.self, from: data)
+        return (spec, unknown.filter { !otherPlatformFields.contains($0) })
+    }
 }

@@ -1,15 +1,22 @@
 /// Which runtime-spec versions a config may declare.
 public enum OCIVersion {
     /// The spec version this model follows.
-    public static let current = "1.2.0"
+    public static let current = "1.3.0"
+    static let modelledMinor: UInt = 3
 
-    /// True for any SemVer 2.0.0 version 1.0.x, 1.1.x or 1.2.x, pre-release (`1.0.2-dev`,
-    /// `1.1.0-rc.1`) and build metadata (`1.2.0+dev`) included. The spec is backward
-    /// compatible within a major version, so every 1.y up to the one modelled here is fine;
-    /// a later minor may carry fields this build would silently drop.
+    /// True for any SemVer 2.0.0 version 1.y.z, pre-release (`1.0.2-dev`, `1.1.0-rc.1`) and
+    /// build metadata (`1.2.0+dev`) included, as runc and crun accept any 1.x: the spec is
+    /// compatible within a major version. A minor newer than `current` is accepted too;
+    /// `isNewerThanModelled` tells the caller to warn about the fields it does not know.
     public static func isSupported(_ version: String) -> Bool {
+        guard let (major, _) = parse(version) else { return false }
+        return major == 1
+    }
+
+    /// A supported version whose minor is later than the one this model follows (1.4.0 and on).
+    public static func isNewerThanModelled(_ version: String) -> Bool {
         guard let (major, minor) = parse(version) else { return false }
-        return major == 1 && minor <= 2
+        return major == 1 && minor > modelledMinor
     }
 
     /// Major and minor of a valid SemVer string, nil otherwise.

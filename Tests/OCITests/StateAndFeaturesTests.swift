@@ -17,7 +17,7 @@ import Testing
     @Test func stoppedStateHasNoPid() throws {
         let state = State(id: "box", status: .stopped, bundle: "/b")
         let text = String(decoding: try OCIJSON.encode(state, pretty: false), as: UTF8.self)
-        #expect(text == #"{"ociVersion":"1.2.0","id":"box","status":"stopped","bundle":"/b"}"#)
+        #expect(text == #"{"ociVersion":"1.3.0","id":"box","status":"stopped","bundle":"/b"}"#)
     }
 
     @Test func statusValues() throws {
@@ -33,7 +33,7 @@ import Testing
             fds: [ContainerProcessState.seccompFdName], pid: 7, metadata: "m",
             state: State(id: "box", status: .creating, pid: 7, bundle: "/b"))
         let data = try OCIJSON.encode(state, pretty: false)
-        #expect(String(decoding: data, as: UTF8.self).hasPrefix(#"{"ociVersion":"1.2.0","fds":["seccompFd"],"pid":7,"metadata":"m","state":{"#))
+        #expect(String(decoding: data, as: UTF8.self).hasPrefix(#"{"ociVersion":"1.3.0","fds":["seccompFd"],"pid":7,"metadata":"m","state":{"#))
         #expect(try OCIJSON.decode(ContainerProcessState.self, from: data) == state)
     }
 

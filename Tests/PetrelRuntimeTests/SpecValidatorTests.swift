@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test(arguments: [
-        (config(version: "2.0.0"), "/b/config.json: ociVersion: unsupported version \"2.0.0\" (petrel supports 1.0.x to 1.2.x)"),
+        (config(version: "2.0.0"), "/b/config.json: ociVersion: unsupported version \"2.0.0\" (petrel supports 1.x)"),
         (config(process: #"{"args":[],"cwd":"/"}"#), "/b/config.json: process.args: must name the program to run"),
         (config(process: #"{"args":["sh"],"cwd":"rel"}"#), "/b/config.json: process.cwd: must be an absolute path, got \"rel\""),
         (config(process: #"{"args":["sh"],"cwd":"/","env":["NOEQUALS"]}"#), "/b/config.json: process.env[0]: expected KEY=value, got \"NOEQUALS\""),

@@ -181,6 +181,11 @@ typedef struct {
     // namespace, before any process is in it ("monotonic S N\nboottime S N\n"). NULL: none.
     const char *time_offsets;
     int personality;             // -1: unchanged; else the persona set with personality(2) before exec
+    // --- NUMA memory policy (linux.memoryPolicy), set_mempolicy(2) by the process itself ---
+    int mempolicy_set;           // 0: keep the inherited policy
+    int mempolicy_mode;          // MPOL_* | MPOL_F_* (checked by the planner)
+    const unsigned long *mempolicy_nodes;  // node bit mask, NULL for none
+    unsigned long mempolicy_maxnode;       // set_mempolicy's maxnode (bits + 1), 0 with no mask
 } petrel_plan;
 
 // ---------------------------------------------------------------------------------------

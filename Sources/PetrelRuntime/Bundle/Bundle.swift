@@ -28,12 +28,14 @@ public struct Bundle: Sendable {
         let configPath = path + "/config.json"
         let bytes = try FileSystem.readFile(configPath)
         let spec: Spec
+        let unknown: [String]
         do {
-            spec = try Spec.decode(from: Data(bytes))
+            (spec, unknown) = try Spec.decodeReportingUnknown(from: Data(bytes))
         } catch {
             throw RuntimeError("\(configPath): \(error.description)")
         }
         try SpecValidator.validate(spec, configPath: configPath)
+        reportUnknown(unknown, version: spec.ociVersion, configPath: configPath)
         guard let root = spec.root else {
             throw RuntimeError("\(configPath): root: required on Linux (the container's root filesystem)")
         }
@@ -43,5 +45,23 @@ public struct Bundle: Sendable {
             throw RuntimeError("cannot use root.path: \(rootPath) is not a directory")
         }
         return Bundle(path: path, spec: spec, rootfs: try FileSystem.realPath(rootPath))
+    }
+
+    nonisolated(unsafe) private static var reported: Set<String> = []
+
+    /// A newer spec minor may add fields that change what the container is: each one this
+    /// build does not know gets a warning (one line per field). Up to the modelled version
+    /// unknown fields are ignored as the spec asks (runc does the same), noted at debug level.
+    static func reportUnknown(_ unknown: [String], version: String, configPath: String) {
+        // `run` reads the bundle twice; one report is enough.
+        guard reported.insert(configPath).inserted else { return }
+        let newer = OCIVersion.isNewerThanModelled(version)
+        for path in unknown {
+            if newer {
+                Logger.shared.warning("\(configPath): \(path): unknown field of runtime-spec \(version) ignored (petrel knows \(OCIVersion.current))")
+            } else {
+                Logger.shared.debug("\(configPath): \(path): unknown field ignored")
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@ public enum SpecValidator {
             RuntimeError("\(configPath): \(field): \(why)")
         }
         guard OCIVersion.isSupported(spec.ociVersion) else {
-            throw fail("ociVersion", "unsupported version \(JSONText.quote(spec.ociVersion)) (petrel supports 1.0.x to 1.2.x)")
+            throw fail("ociVersion", "unsupported version \(JSONText.quote(spec.ociVersion)) (petrel supports 1.x)")
         }
         guard let process = spec.process else {
             throw fail("process", "required to create a container")

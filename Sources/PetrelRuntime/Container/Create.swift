@@ -49,6 +49,8 @@ extension Runtime {
         }
         let linux = bundle.spec.linux
         let deviceRules = try DeviceRules.rules(resources: linux?.resources?.devices, devices: linux?.devices)
+        let intelRdt = try IntelRdt.plan(linux?.intelRdt, id: request.id)
+        let netDevices = try NetDevices.plan(linux?.netDevices, namespaces: linux?.namespaces ?? [])
 
         let lock = try store.create(request.id)
         var consoleSocket: Int32 = -1
@@ -86,6 +88,8 @@ extension Runtime {
                 try manager.addProcess(child.pid)
             }
             try writeIdMappings(plan, pid: child.pid)
+            try NetDevices.move(netDevices, initPid: child.pid)
+            if let intelRdt { try IntelRdt.apply(intelRdt, id: request.id, pid: child.pid) }
             try child.proceed()
             if options.pauseBeforePivot {
                 // The namespaces exist, the mounts are done, the root is not switched yet.
@@ -132,6 +136,7 @@ extension Runtime {
                 }
             }
             if consoleSocket >= 0 { close(consoleSocket) }
+            if intelRdt != nil { IntelRdt.remove(linux?.intelRdt, id: request.id) }
             try? store.remove(request.id)
             throw error
         }

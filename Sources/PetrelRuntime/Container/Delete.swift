@@ -35,6 +35,7 @@ extension Runtime {
         }
         // Also kills what the init left behind (daemons without a pid namespace of their own).
         try cgroup?.destroy()
+        IntelRdt.remove(record.config.linux?.intelRdt, id: id)
         try store.remove(id)
         HookRunner.runWarning(.poststop, spec: record.config, state: State(
             ociVersion: record.config.ociVersion, id: id, status: .stopped, bundle: record.bundle,

@@ -142,6 +142,7 @@ extension Runtime {
         let child = try InitProcess(plan: plan, consoleSocket: consoleSocket, cgroupFd: cgroupFd)
         do throws(RuntimeError) {
             if cgroupFd < 0 { try cgroup.addProcess(child.pid) }
+            try IntelRdt.join(record.config.linux?.intelRdt, id: record.id, pid: child.pid)
             try child.proceed()
             let listenerFd = try child.waitForReady()
             if listenerFd >= 0 {

@@ -99,11 +99,14 @@ public enum SeccompCompiler {
         }
         defer { seccomp_release(context) }
 
+        // A new libseccomp filter always holds the native architecture; the listed ones are added.
+        var architectures: [UInt32] = [seccomp_arch_native()]
         for (index, arch) in (seccomp.architectures ?? []).enumerated() {
             let field = "linux.seccomp.architectures[\(index)]"
             guard let value = libseccompArch(arch) else {
                 throw RuntimeError("\(field): unknown architecture \(JSONText.quote(arch.rawValue))")
             }
+            if !architectures.contains(value) { architectures.append(value) }
             let result = seccomp_arch_add(context, value)
             guard result == 0 || result == -EEXIST else {
                 throw RuntimeError("\(field): cannot add architecture \(arch.rawValue)", errno: -result)
@@ -132,7 +135,8 @@ public enum SeccompCompiler {
             }
         }
 
-        let program = try export(context)
+        let program = try SeccompEnosysStub.patch(
+            try export(context), seccomp: seccomp, defaultAction: defaultAction, architectures: architectures)
         return CompiledSeccomp(program: program, flags: filterFlags, usesNotify: usesNotify)
     }
 

@@ -135,6 +135,12 @@ extension ExecutionPlan {
         plan.selinux_label = arena.optionalString(selinuxLabel)
         plan.time_offsets = arena.optionalString(timeOffsets)
         plan.personality = personality ?? -1
+        if let memoryPolicy {
+            plan.mempolicy_set = 1
+            plan.mempolicy_mode = memoryPolicy.mode
+            plan.mempolicy_nodes = arena.array(memoryPolicy.nodemask.map { UInt($0) })
+            plan.mempolicy_maxnode = UInt(memoryPolicy.maxnode)
+        }
         return plan
     }
 }

@@ -78,6 +78,8 @@ public struct ExecutionPlan: Sendable, Equatable {
     public var timeOffsets: String?
     /// personality(2) persona (linux.personality); nil: unchanged.
     public var personality: Int32?
+    /// linux.memoryPolicy, applied by the process itself before exec.
+    public var memoryPolicy: MemoryPolicyPlan?
 
     public var rootfs: String = ""
     public var rootReadonly = false

@@ -51,6 +51,7 @@ public struct PlanBuilder {
         plan.domainname = spec.domainname.flatMap { $0.isEmpty ? nil : $0 }
         plan.timeOffsets = try Self.timeOffsets(linux?.timeOffsets, namespaces: namespaces)
         plan.personality = try Self.personality(linux?.personality)
+        if let policy = linux?.memoryPolicy { plan.memoryPolicy = try MemoryPolicy.plan(policy) }
 
         plan.rootfs = rootfs
         plan.rootReadonly = spec.root?.readonly ?? false
@@ -130,6 +131,7 @@ public struct PlanBuilder {
                                     path: "/proc/\(initPid)/ns/\(NamespaceFlag.procName(namespace.type))")
         }
         try planProcess(process, version: spec.ociVersion, into: &plan)
+        if let policy = spec.linux?.memoryPolicy { plan.memoryPolicy = try MemoryPolicy.plan(policy) }
         if let seccomp = spec.linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(seccomp) }
         if let profile = process.apparmorProfile, !profile.isEmpty {
             guard securityModules.apparmor else {

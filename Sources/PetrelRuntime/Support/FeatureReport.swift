@@ -16,8 +16,10 @@ public enum FeatureReport {
             supportedFlags: SeccompCompiler.kernelFlags)
         linux.apparmor = Features.Apparmor(enabled: true)
         linux.selinux = Features.Selinux(enabled: true)
-        linux.intelRdt = Features.IntelRdt(enabled: false)
+        linux.intelRdt = IntelRdt.features
         linux.mountExtensions = Features.MountExtensions(idmap: Features.IDMap(enabled: true))
+        linux.memoryPolicy = Features.MemoryPolicy(modes: MemoryPolicy.modes.map(\.name), flags: MemoryPolicy.flags.map(\.name))
+        linux.netDevices = Features.NetDevices(enabled: true)
         return Features(
             ociVersionMin: "1.0.0", ociVersionMax: OCIVersion.current,
             hooks: HookRunner.phases.map(\.rawValue),

@@ -36,6 +36,8 @@ struct Checker {
         "time-offsets": { $0.checkTimeOffsets() },
         "sysctl": { $0.checkSysctl() },
         "personality": { $0.checkPersonality() },
+        "memory-policy": { $0.checkMemoryPolicy() },
+        "net-devices": { $0.checkNetDevices() },
         // file system
         "mounts": { $0.checkMounts() },
         "mount-order": { $0.checkMountOrder() },
