@@ -44,7 +44,7 @@ extension Runtime {
             do {
                 try HookRunner.run(.poststart, spec: spec, state: state(.running))
             } catch {
-                // runtime.md (1.2): "generate an error, stop the container".
+                // runtime.md (1.3) step 9: "generate an error, stop the container".
                 _ = petrel_pidfd_send_signal(pidfd, SIGKILL)
                 throw error
             }
@@ -56,9 +56,10 @@ extension Runtime {
         }
     }
 
-    /// runtime-spec 1.0 made a failing poststart hook a warning; the current text (1.2)
-    /// makes it an error that stops the container. Configs keep the rule of their version.
+    /// runtime-spec 1.0 to 1.2 make a failing poststart hook a warning ("log a warning, but
+    /// the remaining hooks and lifecycle continue"); 1.3 makes it an error that stops the
+    /// container. Configs keep the rule of their version.
     static func poststartFailureIsAnError(_ version: String) -> Bool {
-        !(version.hasPrefix("1.0.") || version.hasPrefix("1.1."))
+        !(version.hasPrefix("1.0.") || version.hasPrefix("1.1.") || version.hasPrefix("1.2."))
     }
 }

@@ -239,9 +239,19 @@ enum HookCases {
             try f.require(order(f) == ["after-failure"], "hooks after the failing one: \(order(f)), want [after-failure]")
             try f.require(f.status(id) == "running", "status \(f.status(id)), want running")
         },
-        Case("hooks.poststart-fails", "a 1.2 config: a failing poststart hook fails start and stops the container",
-             spec: "runtime.md 1.2 Lifecycle step 9: \"If any `poststart` hook fails, the runtime MUST generate an error, stop the container, and continue the lifecycle at step 12\"") { f in
+        Case("hooks.poststart-fails-1.2", "a 1.2 config: a failing poststart hook is a warning, start succeeds",
+             spec: "runtime.md 1.2 Lifecycle step 9: \"If any `poststart` hook fails, the runtime MUST log a warning, but the remaining hooks and lifecycle continue as if the hook had succeeded\"") { f in
             f.config["ociVersion"] = "1.2.0"
+            f.config["hooks"] = ["poststart": [failingHook(), hostHook(f, "after-failure")]]
+            f.config[path: "process.args"] = .strings(["sleep", "1000"])
+            let id = try createWithHooks(&f)
+            try f.requireSuccess(f.runtime(["start", id]), "start with a failing poststart hook (1.2 config)")
+            try f.require(order(f) == ["after-failure"], "hooks after the failing one: \(order(f)), want [after-failure]")
+            try f.require(f.status(id) == "running", "status \(f.status(id)), want running")
+        },
+        Case("hooks.poststart-fails", "a 1.3 config: a failing poststart hook fails start and stops the container",
+             spec: "runtime.md 1.3 Lifecycle step 9: \"If any `poststart` hook fails, the runtime MUST generate an error, stop the container, and continue the lifecycle at step 12\"") { f in
+            f.config["ociVersion"] = "1.3.0"
             f.config["hooks"] = ["poststart": [failingHook()]]
             f.config[path: "process.args"] = .strings(["sleep", "1000"])
             let id = try createWithHooks(&f)
