@@ -15,7 +15,7 @@ struct ProtectedBinary {
         let scanner = try attack.startScanner()
         for program in ["/evil", "/script"] {
             let refused = attack.repeatUntilRefused { _ = attack.runtime(["exec", scanner, program]) }
-            try #require(refused, "the scanner never got hold of the binary run by `exec \(program)`:\n\(attack.report)")
+            try #require(refused, "no refused attempt (none, or a write) on the binary run by `exec \(program)`:\n\(attack.report)")
         }
         try attack.finish(expecting: Harness.isRunc ? attack.runcRefusals : [attack.readOnlyOpen])
     }
@@ -35,7 +35,7 @@ struct ProtectedBinary {
             let viaRun = attack.repeatUntilRefused {
                 _ = attack.runtime(["run", "-b", bundle, t.newID("run")])
             }
-            try #require(viaRun, "the scanner never got hold of the init of `run` (\(program)):\n\(attack.report)")
+            try #require(viaRun, "no refused attempt (none, or a write) on the init of `run` (\(program)):\n\(attack.report)")
             let viaCreate = attack.repeatUntilRefused {
                 let id = t.newID("create")
                 guard attack.runtime(["create", "-b", bundle, id]).succeeded else { return }
@@ -44,7 +44,7 @@ struct ProtectedBinary {
                 _ = Harness.eventually(timeout: 20) { t.status(id) == "stopped" }
                 _ = attack.runtime(["delete", "--force", id])
             }
-            try #require(viaCreate, "the scanner never got hold of the init of `create` (\(program)):\n\(attack.report)")
+            try #require(viaCreate, "no refused attempt (none, or a write) on the init of `create` (\(program)):\n\(attack.report)")
         }
         try attack.finish(expecting: Harness.isRunc ? attack.runcRefusals : [attack.readOnlyOpen])
     }
@@ -57,7 +57,7 @@ struct ProtectedBinary {
         try attack.denyFsopen()
         let scanner = try attack.startScanner()
         let refused = attack.repeatUntilRefused { _ = attack.runtime(["exec", scanner, "/evil"]) }
-        try #require(refused, "the scanner never got hold of the binary run by `exec /evil`:\n\(attack.report)")
+        try #require(refused, "no refused attempt (none, or a write) on the binary run by `exec /evil`:\n\(attack.report)")
         try attack.finish(expecting: Harness.isRunc ? attack.runcRefusals : [attack.sealedWrite])
     }
 
