@@ -117,8 +117,9 @@ static void reexec(int fd, char **argv) {
     errno = err;
 }
 
-/// A new, empty, detached tmpfs: overlay wants two layers when it has no upper one, and a
-/// layer may not overlap the binary's directory (`/` would), so the second is private too.
+/// A new, empty, detached tmpfs as overlay's second layer: overlay wants two lower layers
+/// when it has no upper one, and they may not overlap (`/` would). Linux < 6.15 refuses a
+/// detached mount as a layer ("failed to clone lowerpath"): -1.
 static int empty_layer(pe_message *m) {
     int fs = (int)syscall(SYS_fsopen, "tmpfs", PE_FSOPEN_CLOEXEC);
     if (fs < 0) { note(m, "overlay", "fsopen tmpfs", errno); return -1; }
@@ -133,30 +134,24 @@ static int empty_layer(pe_message *m) {
     return mnt;
 }
 
-/// The directory of the running binary over an empty tmpfs, as a new, detached, read-only
-/// overlay (no upper layer: it can never become writable); the binary re-opened there and
-/// checked to be the very same file (it may have been replaced since we started: then
-/// the memfd copy is taken).
-static void via_overlay(int exe, const struct stat *running, char **argv, pe_message *m) {
-    char path[4096];
-    ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-    if (n <= 0) { note(m, "overlay", "readlink /proc/self/exe", n < 0 ? errno : ENOENT); return; }
-    path[n] = 0;
-    char *slash = strrchr(path, '/');
-    if (!slash || path[0] != '/') { note(m, "overlay", "readlink /proc/self/exe", ENOENT); return; }
-    *slash = 0;
-    const char *base = slash + 1;
-    int empty = empty_layer(m);
-    if (empty < 0) return;
-    // lowerdir splits layers at ':' and takes '\' as an escape.
-    char lower[2 * sizeof(path) + 64];
-    size_t j = 0;
-    for (const char *p = path[0] ? path : "/"; *p; p++) {
-        if (*p == ':' || *p == '\\') lower[j++] = '\\';
-        lower[j++] = *p;
+/// The state root (--root, default /run/petrel) when it exists: a root-only directory of
+/// ours that is not the binary's, for kernels that refuse the detached tmpfs (as runc 1.2
+/// uses its state directory). Its content is never reachable: only the binary's file of
+/// the overlay is ever opened, and nothing else refers to the mount.
+static int state_root_layer(int argc, char **argv) {
+    const char *root = "/run/petrel";
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--root") && i + 1 < argc) root = argv[++i];
+        else if (!strncmp(argv[i], "--root=", 7)) root = argv[i] + 7;
     }
-    snprintf(lower + j, sizeof(lower) - j, ":/proc/self/fd/%d", empty);
+    return open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
 
+/// A read-only overlay of `binary_dir` over `layer`, made with the new mount API and
+/// attached nowhere (no upper layer: it can never become writable); -1 on failure.
+static int overlay(int binary_dir, int layer, pe_message *m) {
+    char lower[64];
+    snprintf(lower, sizeof(lower), "/proc/self/fd/%d:/proc/self/fd/%d", binary_dir, layer);
     int fs = (int)syscall(SYS_fsopen, "overlay", PE_FSOPEN_CLOEXEC);
     int mnt = -1;
     if (fs < 0) {
@@ -171,12 +166,14 @@ static void via_overlay(int exe, const struct stat *running, char **argv, pe_mes
         if (mnt < 0) note(m, "overlay", "fsmount", errno);
     }
     if (fs >= 0) close(fs);
-    close(empty);
-    if (mnt < 0) return;
+    return mnt;
+}
+
+/// The binary re-opened through the overlay and checked to be the very same file (it may
+/// have been replaced since we started: then the memfd copy is taken); execveat on success.
+static void exec_from(int mnt, const char *base, const struct stat *running, char **argv, pe_message *m) {
     int fd = openat(mnt, base, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    int err = errno;
-    close(mnt);  // the open file keeps the mount alive; nothing else refers to it
-    if (fd < 0) { note(m, "overlay", "open the binary", err); return; }
+    if (fd < 0) { note(m, "overlay", "open the binary", errno); return; }
     struct stat seen;
     if (fstat(fd, &seen) != 0 || !same_file(running, &seen) || !is_protected(fd)) {
         note(m, "overlay", "verify the binary", ESTALE);
@@ -186,6 +183,32 @@ static void via_overlay(int exe, const struct stat *running, char **argv, pe_mes
     reexec(fd, argv);
     note(m, "overlay", "execveat", errno);
     close(fd);
+}
+
+static void via_overlay(int argc, char **argv, const struct stat *running, pe_message *m) {
+    char path[4096];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+    if (n <= 0) { note(m, "overlay", "readlink /proc/self/exe", n < 0 ? errno : ENOENT); return; }
+    path[n] = 0;
+    char *slash = strrchr(path, '/');
+    if (!slash || path[0] != '/') { note(m, "overlay", "readlink /proc/self/exe", ENOENT); return; }
+    *slash = 0;
+    int dir = open(path[0] ? path : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) { note(m, "overlay", "open the binary's directory", errno); return; }
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int layer = attempt == 0 ? empty_layer(m) : state_root_layer(argc, argv);
+        if (layer < 0) {
+            if (attempt == 1) note(m, "overlay", "open --root", errno);
+            continue;
+        }
+        int mnt = overlay(dir, layer, m);
+        close(layer);
+        if (mnt < 0) continue;
+        exec_from(mnt, slash + 1, running, argv, m);
+        close(mnt);
+        break;  // the overlay was made: a second one would not see another file
+    }
+    close(dir);
 }
 
 /// A copy of the running binary in a memfd, sealed against any write, resize or new seal.
@@ -234,7 +257,7 @@ int petrel_protect_exe(int argc, char **argv, char *message, size_t size) {
     } else if (fstat(exe, &running) != 0) {
         note(&m, "protect", "fstat /proc/self/exe", errno);
     } else {
-        via_overlay(exe, &running, argv, &m);
+        via_overlay(argc, argv, &running, &m);
         via_memfd(exe, &running, argv, &m);
     }
     close(exe);
