@@ -1,4 +1,5 @@
 import CExecutor
+import PetrelRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,8 +16,31 @@ enum ProtectedExecutable {
         let reason = message.withUnsafeBufferPointer { buffer in
             buffer.baseAddress.map { String(cString: $0) } ?? ""
         }
-        let line = Array("petrel: cannot run from a write-protected binary (CVE-2019-5736): \(reason)\n".utf8)
-        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        // runc's error contract (the log file engines read, its format), like any failure.
+        try? performVerb(logGlobals(CommandLine.arguments.dropFirst())) { () throws(RuntimeError) in
+            throw RuntimeError("cannot run from a write-protected binary (CVE-2019-5736): \(reason)")
+        }
         exit(1)
+    }
+
+    /// --log, --log-format and --debug, wherever they stand (the verb is not parsed yet).
+    static func logGlobals(_ arguments: ArraySlice<String>) -> Globals {
+        var globals = Globals()
+        var rest = arguments
+        while let argument = rest.popFirst(), argument != "--" {
+            var name = argument
+            var inline: String?
+            if let equals = argument.firstIndex(of: "=") {
+                name = String(argument[..<equals])
+                inline = String(argument[argument.index(after: equals)...])
+            }
+            switch name {
+            case "--log": globals.log = inline ?? rest.popFirst()
+            case "--log-format": globals.logFormat = inline ?? rest.popFirst() ?? globals.logFormat
+            case "--debug": globals.debug = true
+            default: break
+            }
+        }
+        return globals
     }
 }

@@ -54,7 +54,7 @@ struct ProtectedBinary {
         let t = try Sandbox()
         defer { t.cleanup() }
         let attack = try Attack(t)
-        try attack.denyFsopen()
+        try attack.deny([430])  // fsopen
         let scanner = try attack.startScanner()
         let refused = attack.repeatUntilRefused { _ = attack.runtime(["exec", scanner, "/evil"]) }
         try #require(refused, "no refused attempt (none, or a write) on the binary run by `exec /evil`:\n\(attack.report)")
@@ -73,6 +73,25 @@ struct ProtectedBinary {
         #expect(type.out == "overlayfs", "\(type)")
         var fs = statvfs()
         #expect(statvfs("/proc/\(pid)/exe", &fs) == 0 && fs.f_flag & UInt(ST_RDONLY) != 0)
+    }
+
+    @Test("neither overlay nor memfd: create fails with one error line naming each step, in the log too",
+          .enabled(if: !Harness.isRunc, "petrel's own error"))
+    func refusesUnprotected() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        let attack = try Attack(t)
+        try attack.deny([430, 319])  // fsopen, memfd_create
+        let id = t.newID("refused")
+        let log = t.dir + "/log.json"
+        let result = attack.runtime(["--log", log, "--log-format", "json", "create", "-b", t.bundle, id])
+        #expect(result.status == 1, "\(result)")
+        let expected = "cannot run from a write-protected binary (CVE-2019-5736): overlay: fsopen tmpfs: Operation not permitted (errno 1)"
+        #expect(result.stderr.hasPrefix(expected) && result.stderr.contains("memfd: memfd_create: Operation not permitted (errno 1)"),
+                "\(result)")
+        let logged = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(logged.hasPrefix("{\"level\":\"error\",\"msg\":\"" + expected), "\(logged)")
+        #expect(!t.hasStateDir(id))
     }
 
     @Test("the re-exec marker never reaches the container", .enabled(if: !Harness.isRunc, "petrel's own marker"))
@@ -154,11 +173,11 @@ final class Attack {
         return Child(command[0], Array(command.dropFirst()), ioDirectory: t.dir + "/io").wait()
     }
 
-    /// Every later runtime call runs with fsopen(2) failing with EPERM.
-    func denyFsopen() throws {
-        let path = t.dir + "/rt/no-fsopen"
-        try compile(Attack.noFsopenSource, to: path, static: false)
-        wrapper = [path]
+    /// Every later runtime call runs with these syscalls failing with EPERM.
+    func deny(_ syscalls: [Int]) throws {
+        let path = t.dir + "/rt/deny"
+        try compile(Attack.denySource, to: path, static: false)
+        wrapper = [path, syscalls.map(String.init).joined(separator: ",")]
     }
 
     /// `run -d` of the scanner; returns the container id.
@@ -303,29 +322,34 @@ final class Attack {
         }
         """#
 
-    /// Runs its arguments with fsopen(2) failing (EPERM), as under Docker's default seccomp
-    /// profile: petrel must fall back to the memfd copy.
-    static let noFsopenSource = #"""
+    /// `deny NR[,NR...] PROGRAM ARGS...`: runs PROGRAM with those syscalls failing with
+    /// EPERM (fsopen is 430, as under Docker's default seccomp profile; memfd_create 319).
+    static let denySource = #"""
         #include <errno.h>
         #include <linux/filter.h>
         #include <linux/seccomp.h>
         #include <stddef.h>
         #include <stdio.h>
+        #include <stdlib.h>
         #include <sys/prctl.h>
         #include <unistd.h>
         int main(int argc, char **argv) {
-            struct sock_filter filter[] = {
-                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 430, 0, 1),
-                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-            };
-            struct sock_fprog program = {sizeof(filter) / sizeof(filter[0]), filter};
-            if (argc < 2 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program)) {
-                perror("no-fsopen");
+            struct sock_filter filter[40];
+            unsigned short n = 0;
+            filter[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+            for (char *p = argc > 1 ? argv[1] : ""; *p && n < 36; ) {
+                long nr = strtol(p, &p, 10);
+                if (*p == ',') p++;
+                filter[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1);
+                filter[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+            }
+            filter[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+            struct sock_fprog program = {n, filter};
+            if (argc < 3 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program)) {
+                perror("deny");
                 return 125;
             }
-            execv(argv[1], argv + 1);
+            execv(argv[2], argv + 2);
             perror("execv");
             return 127;
         }
