@@ -78,18 +78,14 @@ static void note(pe_message *m, const char *way, const char *step, int err) {
     if (n > 0) m->used += (size_t)n;
 }
 
-/// The verb, skipping the global flags that may precede it (runc's order: flags, verb).
-static const char *find_verb(int argc, char **argv) {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--root") || !strcmp(a, "--log") || !strcmp(a, "--log-format")) {
-            i++;
-            continue;
-        }
-        if (a[0] == '-') continue;
-        return a;
-    }
-    return NULL;
+/// Whether this call may put a process into a container. Any argument spelled `create`,
+/// `run` or `exec` counts, not only the verb: a global flag taking a value (today --root,
+/// --log, --log-format; tomorrow maybe more) can then never hide the verb from this scan.
+/// A container id spelled like a verb (`petrel state run`) only costs a re-exec.
+static int enters_container(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "create") || !strcmp(argv[i], "run") || !strcmp(argv[i], "exec")) return 1;
+    return 0;
 }
 
 /// Nobody can open the running file for writing: a sealed memfd (writes fail with EPERM),
@@ -237,8 +233,7 @@ int petrel_protect_exe(int argc, char **argv, char *message, size_t size) {
         const char *name = argc > 0 ? strrchr(argv[0], '/') : NULL;
         if (argc > 0) prctl(PR_SET_NAME, name ? name + 1 : argv[0], 0, 0, 0);
     }
-    const char *verb = find_verb(argc, argv);
-    if (!verb || (strcmp(verb, "create") && strcmp(verb, "run") && strcmp(verb, "exec"))) return 0;
+    if (!enters_container(argc, argv)) return 0;
 
     pe_message m = {message, size, 0};
     if (size) message[0] = 0;
