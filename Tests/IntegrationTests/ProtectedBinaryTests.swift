@@ -39,7 +39,7 @@ struct ProtectedBinary {
             let viaCreate = attack.repeatUntilRefused {
                 let id = t.newID("create")
                 guard attack.runtime(["create", "-b", bundle, id]).succeeded else { return }
-                usleep(50_000)  // the init waits for start: the scanner may try it meanwhile
+                usleep(50_000)  // a chance at the init waiting for start (not needed to pass)
                 _ = attack.runtime(["start", id])
                 _ = Harness.eventually(timeout: 20) { t.status(id) == "stopped" }
                 _ = attack.runtime(["delete", "--force", id])
