@@ -28,7 +28,7 @@ let package = Package(
         .executableTarget(
             name: "petrel",
             dependencies: [
-                "PetrelRuntime", "OCI",
+                "PetrelRuntime", "OCI", "CExecutor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -23,6 +23,7 @@ struct Petrel: ParsableCommand {
 
     /// runc exits 1 on usage errors too (ArgumentParser would use 64).
     static func main() {
+        ProtectedExecutable.ensure()
         FastPath.runIfHandled(CommandLine.arguments.dropFirst())
         var arguments = Array(CommandLine.arguments.dropFirst())
         checkVerb(&arguments)
