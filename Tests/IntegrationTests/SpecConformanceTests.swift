@@ -147,12 +147,12 @@ struct SpecConformance {
         #expect(lines.count == 2 && lines.first == lines.last && lines.first?.hasPrefix("88:") == true, "\(lines)")
     }
 
-    @Test("a 1.2 config: a failing poststart hook fails start and kills the init (hooks.poststart-fails)",
+    @Test("a 1.3 config: a failing poststart hook fails start and kills the init (hooks.poststart-fails)",
           .enabled(if: !Harness.isRunc, "runc 1.1 runs poststart at create"))
     func failingPoststartIsAnError() throws {
         let t = try Sandbox()
         defer { t.cleanup() }
-        try t.setConfig("ociVersion", "1.2.0")
+        try t.setConfig("ociVersion", "1.3.0")
         try t.setConfig("hooks", ["poststart": [["path": "/bin/false", "args": ["false"]]]])
         let id = try t.create(["sleep", "100"])
         let pid = try #require(try t.state(id)["pid"] as? Int)
