@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -102,11 +103,31 @@ static int bind_console(pe_child *child, int slave) {
     return rc;
 }
 
+/// The container's pty multiplexer: /dev/ptmx may be anything the image or a shared /dev
+/// made it, so it is opened O_PATH first (symlinks only inside the root, /dev/ptmx is one
+/// to pts/ptmx), checked to be the ptmx device (char 5:2) and only then opened for real.
+static int open_ptmx(pe_child *child) {
+    int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) return pe_fail(&child->error, errno, "console", "open", "/", NULL);
+    long path = pe_openat2(root, "dev/ptmx", O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+    close(root);
+    if (path < 0) return pe_fail(&child->error, errno, "console", "openat2", "/dev/ptmx", NULL);
+    struct stat info;
+    int master = -1;
+    if (fstat((int)path, &info) != 0 || !S_ISCHR(info.st_mode) || major(info.st_rdev) != 5 || minor(info.st_rdev) != 2) {
+        pe_fail(&child->error, EPERM, "console", "fstat", "/dev/ptmx", "/dev/ptmx is not the pty multiplexer (char 5:2)");
+    } else {
+        master = pe_proc_reopen(child, (int)path, O_RDWR | O_NOCTTY, "console");
+    }
+    close((int)path);
+    return master;
+}
+
 int pe_console(pe_child *child) {
     const petrel_plan *plan = child->plan;
     if (!plan->terminal) return 0;
-    int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (master < 0) return pe_fail(&child->error, errno, "console", "open", "/dev/ptmx", NULL);
+    int master = open_ptmx(child);
+    if (master < 0) return -1;
     int unlock = 0;
     int slave = -1;
     int rc = 0;
