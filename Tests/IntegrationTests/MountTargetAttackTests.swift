@@ -70,6 +70,9 @@ struct MountTargetAttacks {
     func consoleRegularFile() throws {
         let t = try Sandbox()
         defer { t.cleanup() }
+        // runc reopens the rootfs's /dev/null, which a nodev file system (the guest's /tmp) refuses.
+        var info = statvfs()
+        if Harness.isRunc && statvfs(t.rootfs, &info) == 0 && info.f_flag & 4 /* ST_NODEV */ != 0 { return }
         try useRootfsDev(t)
         try "image file\n".write(toFile: t.rootfs + "/dev/console", atomically: false, encoding: .utf8)
         let socket = t.dir + "/console.sock"
