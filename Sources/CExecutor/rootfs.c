@@ -48,7 +48,7 @@ struct pe_setattr {
 };
 
 /// Resolution for paths inside the container after the root switch: never out of the
-/// root, never through a symlink (the container may have planted or swap one).
+/// root, never through a symlink (the container may have planted or swapped one).
 #define STRICT_IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
 /// "/proc/self/fd/N" for mounting onto an fd resolved safely inside the rootfs.
