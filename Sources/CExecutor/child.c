@@ -71,6 +71,7 @@ static void close_inherited_fds(pe_child *child) {
     size_t count = 0;
     kept[count++] = child->sync_fd;
     kept[count++] = plan->console_socket_fd;
+    kept[count++] = pe_trusted_proc_fd;
     for (size_t i = 0; i < plan->mount_count && count < PE_MAX_KEPT_FDS; i++) {
         if (plan->mounts[i].idmapped) kept[count++] = plan->mounts[i].tree_fd;
     }
@@ -89,16 +90,16 @@ static void close_inherited_fds(pe_child *child) {
     syscall(SYS_close_range, from, ~0U, 0);
 }
 
+/// The highest capability the kernel knows, asked of the kernel itself: the container's
+/// /proc/sys/kernel/cap_last_cap may be fake, and a low value would leave capabilities in
+/// the bounding set.
 static int read_cap_last(void) {
-    int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 40;
-    char buf[16];
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0) return 40;
-    int value = 0;
-    for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++) value = value * 10 + (buf[i] - '0');
-    return value > 0 && value < 64 ? value : 40;
+    int last = 0;
+    for (int cap = 0; cap < 64; cap++) {
+        if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0 && errno == EINVAL) break;
+        last = cap;
+    }
+    return last;
 }
 
 int pe_join_namespaces(pe_child *child) {
@@ -213,16 +214,9 @@ static _Noreturn void run_process(pe_child *child) {
     send_packet(child, PETREL_MSG_READY);
 
     if (child->fifo_fd >= 0) {
-        char path[32] = "/proc/self/fd/";
-        char number[16];
-        pe_format_int(number, sizeof(number), child->fifo_fd);
-        pe_append(path, sizeof(path), number);
-        int fifo;
-        do fifo = open(path, O_WRONLY | O_CLOEXEC); while (fifo < 0 && errno == EINTR);
-        if (fifo < 0) {
-            pe_fail(&child->error, errno, "exec fifo", "open", path, NULL);
-            _exit(1);
-        }
+        // Through the trusted procfs: the container's /proc/self/fd may be anything.
+        int fifo = pe_proc_reopen(child, child->fifo_fd, O_WRONLY, "exec fifo");
+        if (fifo < 0) _exit(1);
         if (pe_write_all(fifo, "0", 1) != 0) _exit(1);
         close(fifo);
         close(child->fifo_fd);
@@ -261,6 +255,7 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
     child->sync_fd = sync_fd;
     child->root_fd = -1;
     child->fifo_fd = -1;
+    child->proc_fd = -1;
 
     reset_signals();
     // Nobody in the container may open /proc/<init>/exe (the host binary) while we
@@ -269,6 +264,7 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     close_inherited_fds(child);
     wait_continue(child);
+    if (pe_proc_attach(child) != 0) die(child, 1);
     if (plan->exec_mode) exec_main(child);
     // Opened with our original host ids: the state directory is root-only, and in a user
     // namespace we are about to become an unprivileged host uid.

@@ -18,7 +18,9 @@ typedef struct {
     int sync_fd;
     int root_fd;          // O_PATH of the rootfs bind mount (before pivot)
     int fifo_fd;          // O_PATH of the exec fifo, -1 if none
-    int cap_last;         // /proc/sys/kernel/cap_last_cap, read before pivot
+    int cap_last;         // the kernel's last capability (probed, never read from the container)
+    int proc_fd;          // the trusted procfs handle (procfs.c)
+    char proc_pid[16];    // our pid as that procfs sees it
     petrel_error error;
 } pe_child;
 
@@ -45,6 +47,24 @@ int pe_fail(petrel_error *error, int err, const char *step, const char *syscall,
 /// Writes all of buf to fd (retrying EINTR / short writes).
 int pe_write_all(int fd, const void *buf, size_t len);
 
+// --- procfs.c ---
+/// The host's /proc, opened by the parent just before the clone (the child inherits the
+/// fd and the value); -1 otherwise.
+extern int pe_trusted_proc_fd;
+long pe_openat2(int dirfd, const char *path, int flags, unsigned long long resolve);
+/// Whether fd lives on a procfs (fstatfs PROC_SUPER_MAGIC).
+bool pe_on_procfs(int fd);
+/// Opens the host's /proc (O_PATH) and checks it is procfs. The fd, or -1 with *error.
+int pe_open_trusted_proc(petrel_error *error);
+/// Takes the trusted handle into child->proc_fd and learns our pid in it.
+int pe_proc_attach(pe_child *child);
+/// Opens `path` ("sys/...", "self/attr/...") below the trusted handle: no symlink, magic
+/// link or mount crossed, and the file checked to be on procfs. The fd or -1.
+int pe_proc_open(pe_child *child, const char *path, int flags, const char *step);
+/// Reopens our own `fd` with `flags` through the trusted handle's <pid>/fd/N and checks
+/// it is the same file. The new fd or -1.
+int pe_proc_reopen(pe_child *child, int fd, int flags, const char *step);
+
 // --- rootfs.c (child) ---
 int pe_prepare_root(pe_child *child);
 int pe_mounts(pe_child *child);
@@ -57,6 +77,10 @@ int pe_root_readonly(pe_child *child);
 /// rootfs, creating missing directories, and the last component as a file when
 /// `last_is_file`. Returns an O_PATH fd or -1 with child->error set.
 int pe_open_in_root(pe_child *child, const char *path, bool create, bool last_is_file, const char *step);
+/// A copy of the mount at source_fd (open_tree, OPEN_TREE_CLONE), read-only when asked,
+/// attached onto target_fd (move_mount): no path is resolved. 0 or -1 with child->error.
+int pe_bind_fd(pe_child *child, int source_fd, int target_fd, bool recursive, bool readonly, const char *step,
+               const char *display);
 
 // --- process.c (child) ---
 /// One sendmsg of `payload` with `fd` attached (SCM_RIGHTS), retrying EINTR. 0 or -1.

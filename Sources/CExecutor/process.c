@@ -9,6 +9,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -18,23 +19,26 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 
+/// Written through the trusted procfs handle: the container's /proc/sys may be fake or
+/// have a host file mounted over one sysctl (CVE-2025-52881 class).
 int pe_sysctls(pe_child *child) {
     const petrel_plan *plan = child->plan;
     for (size_t i = 0; i < plan->sysctl_count; i++) {
-        char path[PE_PATH_MAX] = "/proc/sys/";
+        char path[PE_PATH_MAX] = "sys/";
         if (!pe_append(path, sizeof(path), plan->sysctls[i].path)) {
             return pe_fail(&child->error, ENAMETOOLONG, "sysctl", "open", plan->sysctls[i].path, NULL);
         }
-        int fd = open(path, O_WRONLY | O_CLOEXEC | O_TRUNC);
-        if (fd < 0) return pe_fail(&child->error, errno, "sysctl", "open", path, NULL);
+        int fd = pe_proc_open(child, path, O_WRONLY | O_TRUNC, "sysctl");
+        if (fd < 0) return -1;
         const char *value = plan->sysctls[i].value;
         int rc = pe_write_all(fd, value, pe_strlen(value));
         int err = errno;
         close(fd);
-        if (rc != 0) return pe_fail(&child->error, err, "sysctl", "write", path, value);
+        if (rc != 0) return pe_fail(&child->error, err, "sysctl", "write", plan->sysctls[i].path, value);
     }
     return 0;
 }
@@ -66,26 +70,64 @@ static int send_fd(int socket_fd, int fd, const char *name) {
 
 /// config-linux.md Default Devices: "/dev/console is set up if terminal is enabled ... by
 /// bind mounting the pseudoterminal pty to /dev/console". After the root switch, so the
-/// path resolves inside the container.
+/// path resolves inside the container; by fd on both ends, and never onto a symlink: an
+/// image's /dev/console linking to a /proc file would get the pty mounted there
+/// (CVE-2025-52565 class).
 static int bind_console(pe_child *child, int slave) {
-    int fd = open("/dev/console", O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd >= 0) close(fd);
-    else if (errno != EEXIST) return pe_fail(&child->error, errno, "console", "open", "/dev/console", "create the mount point");
-    char source[32] = "/proc/self/fd/";
-    char digits[16];
-    pe_format_int(digits, sizeof(digits), slave);
-    pe_append(source, sizeof(source), digits);
-    if (mount(source, "/dev/console", NULL, MS_BIND, NULL) != 0) {
-        return pe_fail(&child->error, errno, "console", "mount", "/dev/console", "bind the pty");
+    const unsigned long long strict = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) return pe_fail(&child->error, errno, "console", "open", "/", NULL);
+    long dev = pe_openat2(root, "dev", O_DIRECTORY | O_RDONLY | O_CLOEXEC, strict);
+    close(root);
+    if (dev < 0) return pe_fail(&child->error, errno, "console", "openat2", "/dev", errno == ELOOP ? "/dev is a symlink" : NULL);
+    int made = openat((int)dev, "console", O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (made >= 0) close(made);
+    int rc = 0;
+    int target = -1;
+    struct stat info;
+    if (made < 0 && errno != EEXIST) {
+        rc = pe_fail(&child->error, errno, "console", "openat", "/dev/console", "create the mount point");
+    } else if ((target = openat((int)dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+        rc = pe_fail(&child->error, errno, "console", "openat", "/dev/console", NULL);
+    } else if (fstat(target, &info) != 0) {
+        rc = pe_fail(&child->error, errno, "console", "fstat", "/dev/console", NULL);
+    } else if (!S_ISREG(info.st_mode) && !S_ISCHR(info.st_mode)) {
+        rc = pe_fail(&child->error, EPERM, "console", "fstat", "/dev/console",
+                     S_ISLNK(info.st_mode) ? "/dev/console is a symlink: refusing to mount the pty on it"
+                                           : "/dev/console is not a file or a character device");
+    } else {
+        rc = pe_bind_fd(child, slave, target, false, false, "console", "/dev/console");
     }
-    return 0;
+    if (target >= 0) close(target);
+    close((int)dev);
+    return rc;
+}
+
+/// The container's pty multiplexer: /dev/ptmx may be anything the image or a shared /dev
+/// made it, so it is opened O_PATH first (symlinks only inside the root, /dev/ptmx is one
+/// to pts/ptmx), checked to be the ptmx device (char 5:2) and only then opened for real.
+static int open_ptmx(pe_child *child) {
+    int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) return pe_fail(&child->error, errno, "console", "open", "/", NULL);
+    long path = pe_openat2(root, "dev/ptmx", O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+    close(root);
+    if (path < 0) return pe_fail(&child->error, errno, "console", "openat2", "/dev/ptmx", NULL);
+    struct stat info;
+    int master = -1;
+    if (fstat((int)path, &info) != 0 || !S_ISCHR(info.st_mode) || major(info.st_rdev) != 5 || minor(info.st_rdev) != 2) {
+        pe_fail(&child->error, EPERM, "console", "fstat", "/dev/ptmx", "/dev/ptmx is not the pty multiplexer (char 5:2)");
+    } else {
+        master = pe_proc_reopen(child, (int)path, O_RDWR | O_NOCTTY, "console");
+    }
+    close((int)path);
+    return master;
 }
 
 int pe_console(pe_child *child) {
     const petrel_plan *plan = child->plan;
     if (!plan->terminal) return 0;
-    int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (master < 0) return pe_fail(&child->error, errno, "console", "open", "/dev/ptmx", NULL);
+    int master = open_ptmx(child);
+    if (master < 0) return -1;
     int unlock = 0;
     int slave = -1;
     int rc = 0;
@@ -319,12 +361,17 @@ int pe_load_seccomp(pe_child *child) {
     return 0;
 }
 
-/// Writes `value` to a /proc/self/attr file (the LSM applies it at the next execve).
+/// Writes `value` to one of our /proc/<pid>/attr files (the LSM applies it at the next
+/// execve), through the trusted procfs handle: a fake /proc in the container would
+/// silently swallow the label (CVE-2019-16884, CVE-2023-28642 classes).
 static int write_attr(pe_child *child, const char *path, const char *fallback, const char *prefix, const char *value,
                       const char *step) {
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 && fallback) fd = open(fallback, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return pe_fail(&child->error, errno, step, "open", path, value);
+    int fd = pe_proc_open(child, path, O_WRONLY, step);
+    if (fd < 0 && fallback && child->error.err == ENOENT) fd = pe_proc_open(child, fallback, O_WRONLY, step);
+    if (fd < 0) {
+        pe_strlcpy(child->error.detail, value, sizeof(child->error.detail));
+        return -1;
+    }
     char buffer[512] = "";
     pe_append(buffer, sizeof(buffer), prefix);
     pe_append(buffer, sizeof(buffer), value);
@@ -348,12 +395,12 @@ int pe_personality(pe_child *child) {
 int pe_lsm_labels(pe_child *child) {
     const petrel_plan *plan = child->plan;
     if (plan->apparmor_profile &&
-        write_attr(child, "/proc/self/attr/apparmor/exec", "/proc/self/attr/exec", "exec ", plan->apparmor_profile,
+        write_attr(child, "self/attr/apparmor/exec", "self/attr/exec", "exec ", plan->apparmor_profile,
                    "apparmor") != 0) {
         return -1;
     }
     if (plan->selinux_label &&
-        write_attr(child, "/proc/self/attr/exec", NULL, "", plan->selinux_label, "selinux") != 0) {
+        write_attr(child, "self/attr/exec", NULL, "", plan->selinux_label, "selinux") != 0) {
         return -1;
     }
     return 0;

@@ -12,14 +12,44 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-// move_mount(2) flags (linux/mount.h conflicts with sys/mount.h).
-#define MOVE_MOUNT_F_EMPTY_PATH_ 0x00000004
-#define MOVE_MOUNT_T_EMPTY_PATH_ 0x00000040
+// The new mount API (glibc 2.36 declares it in sys/mount.h; older headers do not).
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef MOVE_MOUNT_T_EMPTY_PATH
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#endif
+#ifndef FSOPEN_CLOEXEC
+#define FSOPEN_CLOEXEC 0x00000001
+#endif
+#ifndef FSMOUNT_CLOEXEC
+#define FSMOUNT_CLOEXEC 0x00000001
+#endif
+#define PE_FSCONFIG_SET_FLAG 0
+#define PE_FSCONFIG_CMD_CREATE 6
 
-static long pe_openat2(int dirfd, const char *path, int flags, unsigned long long resolve) {
-    struct open_how how = {.flags = (unsigned long long)flags, .mode = 0, .resolve = resolve};
-    return syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-}
+struct pe_setattr {
+    unsigned long long attr_set;
+    unsigned long long attr_clr;
+    unsigned long long propagation;
+    unsigned long long userns_fd;
+};
+
+/// Resolution for paths inside the container after the root switch: never out of the
+/// root, never through a symlink (the container may have planted or swapped one).
+#define STRICT_IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
 /// "/proc/self/fd/N" for mounting onto an fd resolved safely inside the rootfs.
 static void fd_path(char *buf, size_t size, int fd) {
@@ -226,16 +256,45 @@ static int mount_cgroup_v1(pe_child *child, const petrel_mount *m, int target_fd
 /// Puts the parent's id-mapped copy of the source in place (see idmap.c).
 static int move_tree(pe_child *child, const petrel_mount *m, int target_fd) {
     long rc = syscall(SYS_move_mount, m->tree_fd, "", target_fd, "",
-                      MOVE_MOUNT_F_EMPTY_PATH_ | MOVE_MOUNT_T_EMPTY_PATH_);
+                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
     int saved = errno;
     close(m->tree_fd);
     if (rc != 0) return pe_fail(&child->error, saved, "mount", "move_mount", m->destination, "id-mapped");
     return 0;
 }
 
+/// proc and sysfs go on a plain directory reached without any symlink: a rootfs whose
+/// /proc is a symlink would otherwise put the real procfs elsewhere and leave a fake one
+/// at /proc (CVE-2023-28642 class; runc: "must be mounted on ordinary directory").
+static int open_plain_directory(pe_child *child, const petrel_mount *m) {
+    const char *relative = m->destination;
+    while (*relative == '/') relative++;
+    if (*relative == 0) relative = ".";
+    const unsigned long long strict = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    long fd = pe_openat2(child->root_fd, relative, O_PATH | O_CLOEXEC, strict);
+    if (fd < 0 && errno == ENOENT) {
+        int made = pe_open_in_root(child, m->destination, true, false, "mount");
+        if (made < 0) return -1;
+        close(made);
+        fd = pe_openat2(child->root_fd, relative, O_PATH | O_CLOEXEC, strict);
+    }
+    if (fd < 0) {
+        return pe_fail(&child->error, errno, "mount", "openat2", m->destination,
+                       errno == ELOOP ? "proc and sysfs must be mounted on a plain directory, not through a symlink" : NULL);
+    }
+    struct stat info;
+    if (fstat((int)fd, &info) != 0 || !S_ISDIR(info.st_mode)) {
+        close((int)fd);
+        return pe_fail(&child->error, ENOTDIR, "mount", "fstat", m->destination, "proc and sysfs must be mounted on a plain directory");
+    }
+    return (int)fd;
+}
+
 static int one_mount(pe_child *child, const petrel_mount *m) {
     bool bind = m->kind == PETREL_MOUNT_BIND;
-    int target = pe_open_in_root(child, m->destination, true, bind && m->target_is_file, "mount");
+    bool pseudo = m->kind == PETREL_MOUNT_FILESYSTEM && (pe_streq(m->fstype, "proc") || pe_streq(m->fstype, "sysfs"));
+    int target = pseudo ? open_plain_directory(child, m)
+                        : pe_open_in_root(child, m->destination, true, bind && m->target_is_file, "mount");
     if (target < 0) return -1;
     int rc;
     switch (m->kind) {
@@ -413,31 +472,107 @@ int pe_switch_root(pe_child *child) {
     return 0;
 }
 
+int pe_bind_fd(pe_child *child, int source_fd, int target_fd, bool recursive, bool readonly, const char *step,
+               const char *display) {
+    unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
+    long tree = syscall(SYS_open_tree, source_fd, "", flags);
+    if (tree < 0) return pe_fail(&child->error, errno, step, "open_tree", display, NULL);
+    int rc = 0;
+    struct pe_setattr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+    if (readonly && syscall(SYS_mount_setattr, (int)tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) != 0) {
+        rc = pe_fail(&child->error, errno, step, "mount_setattr", display, "read-only");
+    } else if (syscall(SYS_move_mount, (int)tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0) {
+        rc = pe_fail(&child->error, errno, step, "move_mount", display, NULL);
+    }
+    close((int)tree);
+    return rc;
+}
+
+/// A new read-only, empty tmpfs attached onto target_fd (a masked directory).
+static int empty_tmpfs_onto(pe_child *child, int target_fd, const char *display) {
+    long fs = syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+    if (fs < 0) return pe_fail(&child->error, errno, "masked path", "fsopen", display, "tmpfs");
+    int rc = 0;
+    long mnt = -1;
+    if (syscall(SYS_fsconfig, (int)fs, PE_FSCONFIG_SET_FLAG, "ro", NULL, 0) != 0 ||
+        syscall(SYS_fsconfig, (int)fs, PE_FSCONFIG_CMD_CREATE, NULL, NULL, 0) != 0) {
+        rc = pe_fail(&child->error, errno, "masked path", "fsconfig", display, "tmpfs");
+    } else if ((mnt = syscall(SYS_fsmount, (int)fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY)) < 0) {
+        rc = pe_fail(&child->error, errno, "masked path", "fsmount", display, "tmpfs");
+    } else if (syscall(SYS_move_mount, (int)mnt, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0) {
+        rc = pe_fail(&child->error, errno, "masked path", "move_mount", display, "tmpfs");
+    }
+    if (mnt >= 0) close((int)mnt);
+    close((int)fs);
+    return rc;
+}
+
+/// The container's /dev/null, reached without a symlink and checked to be the null device
+/// (1:3): anything else would turn masking into a bind of an attacker's choice
+/// (CVE-2025-31133 class).
+static int open_dev_null(pe_child *child, int root) {
+    long fd = pe_openat2(root, "dev/null", O_PATH | O_CLOEXEC, STRICT_IN_ROOT);
+    if (fd < 0) {
+        return pe_fail(&child->error, errno, "masked path", "openat2", "/dev/null",
+                       errno == ELOOP ? "/dev/null is a symlink: refusing to mask with it" : "masking files needs /dev/null");
+    }
+    struct stat info;
+    if (fstat((int)fd, &info) != 0 || !S_ISCHR(info.st_mode) || major(info.st_rdev) != 1 || minor(info.st_rdev) != 3) {
+        close((int)fd);
+        return pe_fail(&child->error, EPERM, "masked path", "fstat", "/dev/null",
+                       "/dev/null is not the null device (char 1:3): refusing to mask with it");
+    }
+    return (int)fd;
+}
+
+/// Opens a masked or read-only path below `root` (the container's "/"). 1: opened, 0: the
+/// path does not exist (skipped, as runc does), -1: error.
+static int open_protected_path(pe_child *child, int root, const char *path, const char *step, int *fd) {
+    const char *relative = path;
+    while (*relative == '/') relative++;
+    long opened = pe_openat2(root, *relative ? relative : ".", O_PATH | O_CLOEXEC, STRICT_IN_ROOT);
+    if (opened >= 0) { *fd = (int)opened; return 1; }
+    if (errno == ENOENT) return 0;
+    return pe_fail(&child->error, errno, step, "openat2", path, errno == ELOOP ? "the path is or goes through a symlink" : NULL);
+}
+
 int pe_masked_and_readonly_paths(pe_child *child) {
     const petrel_plan *plan = child->plan;
-    for (size_t i = 0; i < plan->readonly_path_count; i++) {
+    if (plan->readonly_path_count == 0 && plan->masked_path_count == 0) return 0;
+    // After the root switch: paths are resolved below the container's own "/", by fd.
+    int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) return pe_fail(&child->error, errno, "masked path", "open", "/", NULL);
+    int dev_null = -1;
+    int rc = 0;
+    for (size_t i = 0; i < plan->readonly_path_count && rc == 0; i++) {
         const char *path = plan->readonly_paths[i];
-        if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0) {
-            if (errno == ENOENT) continue;
-            return pe_fail(&child->error, errno, "readonly path", "mount", path, NULL);
-        }
-        unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(path);
-        if (mount(NULL, path, NULL, flags, NULL) != 0) {
-            return pe_fail(&child->error, errno, "readonly path", "mount", path, "remount read-only");
-        }
+        int target = -1;
+        int found = open_protected_path(child, root, path, "readonly path", &target);
+        if (found < 0) { rc = -1; break; }
+        if (found == 0) continue;
+        rc = pe_bind_fd(child, target, target, true, true, "readonly path", path);
+        close(target);
     }
-    for (size_t i = 0; i < plan->masked_path_count; i++) {
+    for (size_t i = 0; i < plan->masked_path_count && rc == 0; i++) {
         const char *path = plan->masked_paths[i];
+        int target = -1;
+        int found = open_protected_path(child, root, path, "masked path", &target);
+        if (found < 0) { rc = -1; break; }
+        if (found == 0) continue;
         struct stat info;
-        if (stat(path, &info) != 0) {
-            if (errno == ENOENT) continue;
-            return pe_fail(&child->error, errno, "masked path", "stat", path, NULL);
+        if (fstat(target, &info) != 0) {
+            rc = pe_fail(&child->error, errno, "masked path", "fstat", path, NULL);
+        } else if (S_ISDIR(info.st_mode)) {
+            rc = empty_tmpfs_onto(child, target, path);
+        } else {
+            if (dev_null < 0) dev_null = open_dev_null(child, root);
+            rc = dev_null < 0 ? -1 : pe_bind_fd(child, dev_null, target, false, false, "masked path", path);
         }
-        int rc = S_ISDIR(info.st_mode) ? mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL)
-                                       : mount("/dev/null", path, NULL, MS_BIND, NULL);
-        if (rc != 0) return pe_fail(&child->error, errno, "masked path", "mount", path, NULL);
+        close(target);
     }
-    return 0;
+    if (dev_null >= 0) close(dev_null);
+    close(root);
+    return rc;
 }
 
 int pe_root_readonly(pe_child *child) {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -125,6 +126,29 @@ static int take_handoff(petrel_child *child, petrel_error *error) {
     return 0;
 }
 
+/// Written by the parent (inside a user namespace the child could not open it), below the
+/// trusted procfs handle and checked to be a procfs file.
+static int write_oom_score_adj(petrel_child *child, int value, petrel_error *error) {
+    char path[64];
+    char number[24];
+    pe_format_int(number, sizeof(number), child->pid);
+    pe_strlcpy(path, number, sizeof(path));
+    pe_append(path, sizeof(path), "/oom_score_adj");
+    pe_format_int(number, sizeof(number), value);
+    const unsigned long long strict = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    long fd = pe_openat2(pe_trusted_proc_fd, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW, strict);
+    int rc = -1;
+    if (fd >= 0 && !pe_on_procfs((int)fd)) errno = EXDEV;
+    else if (fd >= 0) rc = pe_write_all((int)fd, number, pe_strlen(number));
+    int err = errno;
+    if (fd >= 0) close((int)fd);
+    if (rc == 0) return 0;
+    petrel_child_abort(child);
+    char display[72] = "/proc/";
+    pe_append(display, sizeof(display), path);
+    return pe_fail(error, err, "oom_score_adj", "write", display, number);
+}
+
 int petrel_spawn(const petrel_plan *plan, petrel_child *child, petrel_error *error) {
     memset(error, 0, sizeof(*error));
     child->pid = -1;
@@ -136,6 +160,14 @@ int petrel_spawn(const petrel_plan *plan, petrel_child *child, petrel_error *err
     }
     parent_namespaces saved = {-1, -1};
     if (enter_for_children(plan, &saved, error) != 0) {
+        restore_parent(&saved);
+        close(pair[0]);
+        close(pair[1]);
+        return -1;
+    }
+    // The child's procfs handle (see procfs.c), from our mount namespace: the host's.
+    pe_trusted_proc_fd = pe_open_trusted_proc(error);
+    if (pe_trusted_proc_fd < 0) {
         restore_parent(&saved);
         close(pair[0]);
         close(pair[1]);
@@ -169,31 +201,19 @@ int petrel_spawn(const petrel_plan *plan, petrel_child *child, petrel_error *err
     close(pair[1]);
     if (pid < 0) {
         close(pair[0]);
+        close(pe_trusted_proc_fd);
+        pe_trusted_proc_fd = -1;
         return pe_fail(error, clone_errno, "spawn", "clone3", "",
                        plan->cgroup_fd >= 0 ? "with CLONE_INTO_CGROUP" : NULL);
     }
     child->pid = (pid_t)pid;
     child->sync_fd = pair[0];
     child->pidfd = pidfd;
-    if (first_stage && take_handoff(child, error) != 0) return -1;
-    // Written by the parent: inside a user namespace the child could not open it.
-    if (plan->set_oom_score_adj) {
-        char path[64] = "/proc/";
-        char number[24];
-        pe_format_int(number, sizeof(number), pid);
-        pe_append(path, sizeof(path), number);
-        pe_append(path, sizeof(path), "/oom_score_adj");
-        pe_format_int(number, sizeof(number), plan->oom_score_adj);
-        int fd = open(path, O_WRONLY | O_CLOEXEC);
-        int rc = fd < 0 ? -1 : pe_write_all(fd, number, pe_strlen(number));
-        int err = errno;
-        if (fd >= 0) close(fd);
-        if (rc != 0) {
-            petrel_child_abort(child);
-            return pe_fail(error, err, "oom_score_adj", "write", path, number);
-        }
-    }
-    return 0;
+    int rc = first_stage ? take_handoff(child, error) : 0;
+    if (rc == 0 && plan->set_oom_score_adj) rc = write_oom_score_adj(child, plan->oom_score_adj, error);
+    close(pe_trusted_proc_fd);
+    pe_trusted_proc_fd = -1;
+    return rc;
 }
 
 int petrel_child_continue(petrel_child *child, petrel_error *error) {
