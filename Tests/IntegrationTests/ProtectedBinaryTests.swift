@@ -49,12 +49,14 @@ struct ProtectedBinary {
         try attack.finish(expecting: attack.anyRefusal)
     }
 
-    @Test("without the new mount API (fsopen refused by seccomp) the sealed memfd copy protects exec")
+    @Test("without the overlay (its lowerdir refused by seccomp) the sealed memfd copy protects exec")
     func memfdFallback() throws {
         let t = try Sandbox()
         defer { t.cleanup() }
         let attack = try Attack(t)
-        try attack.deny([430])  // fsopen
+        // fsconfig(FSCONFIG_SET_STRING): the overlay's lowerdir cannot be set, while the
+        // container's own new-API mounts (masked paths: flags and create only) still work.
+        try attack.deny(["431:1"])
         let scanner = try attack.startScanner()
         let refused = attack.repeatUntilRefused { _ = attack.runtime(["exec", scanner, "/evil"]) }
         try #require(refused, "no refused attempt (none, or a write) on the binary run by `exec /evil`:\n\(attack.report)")
@@ -81,7 +83,7 @@ struct ProtectedBinary {
         let t = try Sandbox()
         defer { t.cleanup() }
         let attack = try Attack(t)
-        try attack.deny([430, 319])  // fsopen, memfd_create
+        try attack.deny(["430", "319"])  // fsopen, memfd_create
         let id = t.newID("refused")
         let log = t.dir + "/log.json"
         let result = attack.runtime(["--log", log, "--log-format", "json", "create", "-b", t.bundle, id])
@@ -174,10 +176,10 @@ final class Attack {
     }
 
     /// Every later runtime call runs with these syscalls failing with EPERM.
-    func deny(_ syscalls: [Int]) throws {
+    func deny(_ syscalls: [String]) throws {
         let path = t.dir + "/rt/deny"
         try compile(Attack.denySource, to: path, static: false)
-        wrapper = [path, syscalls.map(String.init).joined(separator: ",")]
+        wrapper = [path, syscalls.joined(separator: ",")]
     }
 
     /// `run -d` of the scanner; returns the container id.
@@ -337,11 +339,21 @@ final class Attack {
             struct sock_filter filter[40];
             unsigned short n = 0;
             filter[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
-            for (char *p = argc > 1 ? argv[1] : ""; *p && n < 36; ) {
+            // "NR" denies the syscall; "NR:V" only when its second argument is V.
+            for (char *p = argc > 1 ? argv[1] : ""; *p && n < 34; ) {
                 long nr = strtol(p, &p, 10);
+                if (*p == ':') {
+                    long value = strtol(p + 1, &p, 10);
+                    filter[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 4);
+                    filter[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1]));
+                    filter[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)value, 0, 1);
+                    filter[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+                    filter[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+                } else {
+                    filter[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1);
+                    filter[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+                }
                 if (*p == ',') p++;
-                filter[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1);
-                filter[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
             }
             filter[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
             struct sock_fprog program = {n, filter};
