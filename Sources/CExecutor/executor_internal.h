@@ -45,6 +45,17 @@ int pe_fail(petrel_error *error, int err, const char *step, const char *syscall,
 /// Writes all of buf to fd (retrying EINTR / short writes).
 int pe_write_all(int fd, const void *buf, size_t len);
 
+// --- fds.c (child) ---
+/// close_range(from, to, flags) that also works where the kernel lacks close_range or
+/// CLOSE_RANGE_CLOEXEC (or a seccomp filter refuses it): walks /proc/self/fd, or loops up
+/// to the fd limit. 0, or -1 with errno set.
+int pe_close_range(unsigned int from, unsigned int to, unsigned int flags);
+
+// --- util.c (child) ---
+/// One line for a human, as runc prints it: "exec /bin/x: no such file or directory".
+/// Lowercase errno text (Go's wording); no malloc, no locale.
+void pe_error_line(const petrel_error *error, char *line, size_t size);
+
 // --- rootfs.c (child) ---
 int pe_prepare_root(pe_child *child);
 int pe_mounts(pe_child *child);
