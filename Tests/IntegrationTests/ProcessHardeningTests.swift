@@ -311,6 +311,7 @@ struct ProcessHardening {
         try Self.compile(t, "fdlist", Self.fdListSource, to: fdlist)
         func hook(_ name: String) -> [String: Any] { ["path": fdlist, "args": ["fdlist", "\(out)-\(name)"]] }
         try t.setConfig("hooks", ["prestart": [hook("prestart")], "createRuntime": [hook("createRuntime")],
+                                  "createContainer": [hook("createContainer")],
                                   "poststart": [hook("poststart")], "poststop": [hook("poststop")]])
         try t.setArgs(["true"])
         for forceFallback in [false, true] {
@@ -318,7 +319,7 @@ struct ProcessHardening {
             let run = host(launcher, flags + ["--", Harness.binary, "--root", t.root, "run", "--preserve-fds", "1",
                                               "-b", t.bundle, t.newID("hookfd")], ioDirectory: t.dir + "/io")
             #expect(run.status == 0, "\(run)")
-            for name in ["prestart", "createRuntime", "poststart", "poststop"] {
+            for name in ["prestart", "createRuntime", "createContainer", "poststart", "poststop"] {
                 let listed = (try? String(contentsOfFile: "\(out)-\(name)", encoding: .utf8)) ?? "(missing)"
                 #expect(listed.trimmingCharacters(in: .whitespaces) == "0 1 2", "\(name), fallback \(forceFallback): \(listed)")
                 try? FileManager.default.removeItem(atPath: "\(out)-\(name)")

@@ -157,7 +157,13 @@ enum HookRunner {
             throw RuntimeError("\(name): \(error.description)")
         }
         let pid = child.pid
+        let execFailure = child.waitForExec()
         child.release()
+        if let execFailure {
+            var status: Int32 = 0
+            _ = petrel_waitpid(pid, &status)
+            throw RuntimeError("\(name): \(execFailure.description)")
+        }
         return wait(pid, timeout: hook.timeout)
     }
 
