@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <spawn.h>
 #include <string.h>
@@ -224,4 +225,18 @@ int petrel_wait_readable(int fd, int timeout_ms) {
 
 int petrel_spawn_actions_closefrom(posix_spawn_file_actions_t *actions, int from) {
     return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
+
+int petrel_open_in_root(const char *root, const char *path) {
+    int dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return -1;
+    struct open_how how;
+    memset(&how, 0, sizeof(how));
+    how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    int fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof(how));
+    int saved = errno;
+    close(dir);
+    errno = saved;
+    return fd;
 }

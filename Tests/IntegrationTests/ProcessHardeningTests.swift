@@ -239,6 +239,27 @@ struct ProcessHardening {
         }
     }
 
+    @Test("the rootfs's /etc/passwd (read for HOME) is resolved inside the rootfs and must be a regular file",
+          .disabled(if: Harness.isRunc, "runc 1.1.5 reads it in the container's init: it fails the container on the dangling link and blocks forever on a FIFO"))
+    func passwdInRootfs() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        let hostPasswd = t.dir + "/host-passwd"
+        try "user:x:1000:1000::/host-secret-home:/bin/sh\n".write(toFile: hostPasswd, atomically: true, encoding: .utf8)
+        try t.setConfig("process.user", ["uid": 1000, "gid": 1000])
+        try t.removeConfig("process.env")
+        try FileManager.default.removeItem(atPath: t.rootfs + "/etc/passwd")
+        // An absolute symlink: followed on the host it would name the host's file.
+        try FileManager.default.createSymbolicLink(atPath: t.rootfs + "/etc/passwd", withDestinationPath: hostPasswd)
+        let home = try t.run(["sh", "-c", "echo HOME=$HOME"])
+        #expect(home.status == 0 && !home.stdout.contains("host-secret-home"), "\(home)")
+        try FileManager.default.removeItem(atPath: t.rootfs + "/etc/passwd")
+        let fifo = t.rootfs + "/etc/passwd"
+        guard mkfifo(fifo, 0o644) == 0 else { throw HarnessError.setup("mkfifo: \(errno)") }
+        let blocked = try t.run(["sh", "-c", "echo HOME=$HOME"])
+        #expect(!blocked.timedOut && blocked.status == 0 && blocked.stdout.contains("HOME=/"), "a FIFO does not block: \(blocked)")
+    }
+
     // MARK: 7. host fds
 
     static func fdListing(_ lines: [String], secret: String) -> [String] {

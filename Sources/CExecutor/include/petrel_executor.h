@@ -275,6 +275,9 @@ int petrel_pidfd_send_signal(int pidfd, int sig);
 /// before the byte, 2 when it failed after it (`error` filled), -1 on error (errno set).
 int petrel_exec_fifo_release(const char *path, int pidfd, petrel_error *error);
 int petrel_mkfifo(const char *path, unsigned int mode);
+/// Opens `path` for reading (O_NONBLOCK, O_NOCTTY, CLOEXEC) resolved inside the directory
+/// `root` (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS). The fd or -1 (errno set).
+int petrel_open_in_root(const char *root, const char *path);
 unsigned long long petrel_makedev(unsigned int major, unsigned int minor);
 int petrel_flock(int fd, int operation);
 /// Sends fd over a connected unix socket with SCM_RIGHTS (one byte payload `name`).

@@ -1,3 +1,4 @@
+import CExecutor
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,6 +44,19 @@ public enum FileSystem {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else { throw RuntimeError.sys("cannot read", "open", path: path) }
         defer { close(fd) }
+        return try readOpenedDocument(fd, path: path, limit: limit)
+    }
+
+    /// readDocument for a file of the container's rootfs: resolved inside it (openat2
+    /// RESOLVE_IN_ROOT), so a symlink cannot make the runtime read a host file.
+    public static func readDocument(inRoot root: String, _ path: String, limit: Int) throws(RuntimeError) -> [UInt8] {
+        let fd = petrel_open_in_root(root, path)
+        guard fd >= 0 else { throw RuntimeError.sys("cannot read", "openat2", path: root + path) }
+        defer { close(fd) }
+        return try readOpenedDocument(fd, path: root + path, limit: limit)
+    }
+
+    private static func readOpenedDocument(_ fd: Int32, path: String, limit: Int) throws(RuntimeError) -> [UInt8] {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw RuntimeError.sys("cannot read", "fstat", path: path) }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
