@@ -340,7 +340,10 @@ struct ProcessHardening {
             let run = host(launcher, flags + ["--", Harness.binary, "--root", t.root, "run", "--preserve-fds", "1",
                                               "-b", t.bundle, t.newID("hookfd")], ioDirectory: t.dir + "/io")
             #expect(run.status == 0, "\(run)")
-            for name in ["prestart", "createRuntime", "createContainer", "poststart", "poststop"] {
+            // runc 1.1.5 is not protected for createContainer: its init runs those hooks
+            // with its own fds (the preserved ones, the init pipe, the fifo), "0 1 2 3 4 5 6".
+            let phases = ["prestart", "createRuntime", "poststart", "poststop"] + (Harness.isRunc ? [] : ["createContainer"])
+            for name in phases {
                 let listed = (try? String(contentsOfFile: "\(out)-\(name)", encoding: .utf8)) ?? "(missing)"
                 #expect(listed.trimmingCharacters(in: .whitespaces) == "0 1 2", "\(name), fallback \(forceFallback): \(listed)")
                 try? FileManager.default.removeItem(atPath: "\(out)-\(name)")
