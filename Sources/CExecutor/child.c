@@ -40,6 +40,20 @@ static _Noreturn void die(pe_child *child, int status) {
     _exit(status);
 }
 
+/// A failure after READY. `exec` still waits on the sync socket until execve closes it;
+/// the init's `create` has exited, so its error goes to the fifo for `start` (when it got
+/// that far) and, as runc does, one line to the container's stderr.
+static _Noreturn void die_late(pe_child *child, int fifo, int status) {
+    send_packet(child, PETREL_MSG_ERROR);
+    if (!child->plan->exec_mode) {
+        if (fifo >= 0) pe_write_all(fifo, &child->error, sizeof(child->error));
+        char line[1024];
+        pe_error_line(&child->error, line, sizeof(line));
+        pe_write_all(2, line, pe_strlen(line));
+    }
+    _exit(status);
+}
+
 /// Blocks until the parent sends CONTINUE; the parent dying closes the socket.
 static void wait_continue(pe_child *child) {
     petrel_packet packet;
@@ -64,7 +78,7 @@ static void reset_signals(void) {
 
 /// Closes every fd >= 3 the container must not see, keeping the preserved ones and the
 /// few the setup still needs (set CLOEXEC later). Host fds never reach the container.
-static void close_inherited_fds(pe_child *child) {
+static int close_inherited_fds(pe_child *child) {
     const petrel_plan *plan = child->plan;
     // The sync socket, the console socket and the id-mapped mount trees, sorted.
     int kept[PE_MAX_KEPT_FDS];
@@ -84,10 +98,13 @@ static void close_inherited_fds(pe_child *child) {
     unsigned int from = 3 + (unsigned int)(plan->preserve_fds > 0 ? plan->preserve_fds : 0);
     for (size_t i = 0; i < count; i++) {
         if (kept[i] < 0 || (unsigned int)kept[i] < from) continue;
-        if ((unsigned int)kept[i] > from) syscall(SYS_close_range, from, (unsigned int)kept[i] - 1, 0);
+        if ((unsigned int)kept[i] > from && pe_close_range(from, (unsigned int)kept[i] - 1, 0) != 0) {
+            return pe_fail(&child->error, errno, "init", "close_range", "", "closing the host's fds");
+        }
         from = (unsigned int)kept[i] + 1;
     }
-    syscall(SYS_close_range, from, ~0U, 0);
+    if (pe_close_range(from, ~0U, 0) != 0) return pe_fail(&child->error, errno, "init", "close_range", "", "closing the host's fds");
+    return 0;
 }
 
 /// The highest capability the kernel knows, asked of the kernel itself: the container's
@@ -177,6 +194,15 @@ static void become_namespace_root(pe_child *child) {
     }
 }
 
+/// Marks every fd from `first` close-on-exec (the container keeps only stdio and the
+/// preserved ones); a kernel without close_range falls back to walking the fds.
+static void mark_cloexec_from(pe_child *child, unsigned int first) {
+    if (pe_close_range(first, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+        pe_fail(&child->error, errno, "exec", "close_range", "", "marking fds close-on-exec");
+        die(child, 1);
+    }
+}
+
 /// The end shared by the init and `exec`: cwd, seccomp (in runc's order), the user switch,
 /// READY, the exec fifo (init only), and execve of the program.
 /// Petrel's own checks (cwd, the PATH lookup) and the fd sweep run before any filter is
@@ -193,17 +219,22 @@ static _Noreturn void run_process(pe_child *child) {
     char program[PE_PATH_MAX];
     bool early_seccomp = seccomp_before_identity(plan);
     unsigned int first = 3 + (unsigned int)(plan->preserve_fds > 0 ? plan->preserve_fds : 0);
+    // The exec fifo is reopened through the trusted procfs (the container's /proc/self/fd
+    // may be anything); its directory is opened and verified before any filter, so the
+    // filter only has to allow openat and write on the way to execve.
+    int fifo_directory = -1;
+    if (child->fifo_fd >= 0 && (fifo_directory = pe_proc_fd_directory(child, "exec fifo")) < 0) die(child, 1);
     if (early_seccomp) {
         int status = 1;
         if (pe_lookup_as_user(child, in_cwd, program, sizeof(program), &status) != 0) die(child, status);
-        syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC);
+        mark_cloexec_from(child, first);
         if (pe_load_seccomp(child) != 0) die(child, 1);
         if (pe_identity(child) != 0 || pe_no_new_privs(child) != 0) die(child, 1);
     } else {
         if (pe_identity(child) != 0 || pe_no_new_privs(child) != 0) die(child, 1);
         if (!in_cwd && pe_cwd(child, true) != 0) die(child, 1);
         if (pe_find_executable(child, program, sizeof(program)) != 0) die(child, 127);
-        syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC);
+        mark_cloexec_from(child, first);
         // The listener fd must reach the parent before READY; otherwise load it last.
         if (plan->seccomp_notify && pe_load_seccomp(child) != 0) die(child, 1);
     }
@@ -213,20 +244,25 @@ static _Noreturn void run_process(pe_child *child) {
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     send_packet(child, PETREL_MSG_READY);
 
+    // The fifo stays open (CLOEXEC) until execve: `start` reads to its end, so it learns
+    // whether the program runs or why not.
+    int fifo = -1;
     if (child->fifo_fd >= 0) {
-        // Through the trusted procfs: the container's /proc/self/fd may be anything.
-        int fifo = pe_proc_reopen(child, child->fifo_fd, O_WRONLY, "exec fifo");
-        if (fifo < 0) _exit(1);
-        if (pe_write_all(fifo, "0", 1) != 0) _exit(1);
-        close(fifo);
+        fifo = pe_proc_reopen_in(child, fifo_directory, child->fifo_fd, O_WRONLY, "exec fifo");
+        if (fifo < 0) die_late(child, -1, 1);
+        if (pe_write_all(fifo, "0", 1) != 0) {
+            pe_fail(&child->error, errno, "exec fifo", "write", "exec.fifo", NULL);
+            die_late(child, -1, 1);
+        }
+        close(fifo_directory);
         close(child->fifo_fd);
     }
-    if (!early_seccomp && !plan->seccomp_notify && pe_load_seccomp(child) != 0) die(child, 1);
+    if (!early_seccomp && !plan->seccomp_notify && pe_load_seccomp(child) != 0) die_late(child, fifo, 1);
 
     execve(program, (char *const *)plan->argv, (char *const *)plan->envp);
     int err = errno;
     pe_fail(&child->error, err, "exec", "execve", program, NULL);
-    die(child, err == ENOENT ? 127 : 126);
+    die_late(child, fifo, err == ENOENT ? 127 : 126);
 }
 
 /// `exec`: a new process in an existing container. Same guards as the init (signals reset,
@@ -235,7 +271,9 @@ static _Noreturn void exec_main(pe_child *child) {
     const petrel_plan *plan = child->plan;
     if (pe_join_namespaces(child) != 0) die(child, 1);
     become_namespace_root(child);
-    if (plan->terminal && setsid() < 0) {
+    // Its own session, terminal or not (as runc): otherwise it stays in the caller's
+    // host process group and `kill(0, sig)` from the container reaches host processes.
+    if (setsid() < 0) {
         pe_fail(&child->error, errno, "exec", "setsid", "", NULL);
         die(child, 1);
     }
@@ -262,7 +300,7 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
     // still run petrel's code; execve makes the process dumpable again.
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    close_inherited_fds(child);
+    if (close_inherited_fds(child) != 0) die(child, 1);
     wait_continue(child);
     if (pe_proc_attach(child) != 0) die(child, 1);
     if (plan->exec_mode) exec_main(child);

@@ -64,6 +64,22 @@ int pe_proc_open(pe_child *child, const char *path, int flags, const char *step)
 /// Reopens our own `fd` with `flags` through the trusted handle's <pid>/fd/N and checks
 /// it is the same file. The new fd or -1.
 int pe_proc_reopen(pe_child *child, int fd, int flags, const char *step);
+/// The verified O_PATH directory <pid>/fd below the trusted handle (for pe_proc_reopen_in
+/// later, when a seccomp filter may refuse openat2 and fstatfs). The fd or -1.
+int pe_proc_fd_directory(pe_child *child, const char *step);
+/// Reopens our own `fd` through `fds` (from pe_proc_fd_directory). The new fd or -1.
+int pe_proc_reopen_in(pe_child *child, int fds, int fd, int flags, const char *step);
+
+// --- fds.c (child) ---
+/// close_range(from, to, flags) that also works where the kernel lacks close_range or
+/// CLOSE_RANGE_CLOEXEC (or a seccomp filter refuses it): walks /proc/self/fd, or loops up
+/// to the fd limit. 0, or -1 with errno set.
+int pe_close_range(unsigned int from, unsigned int to, unsigned int flags);
+
+// --- util.c (child) ---
+/// One line for a human, as runc prints it: "exec /bin/x: no such file or directory".
+/// Lowercase errno text (Go's wording); no malloc, no locale.
+void pe_error_line(const petrel_error *error, char *line, size_t size);
 
 // --- rootfs.c (child) ---
 int pe_prepare_root(pe_child *child);

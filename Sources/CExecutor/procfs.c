@@ -81,28 +81,40 @@ int pe_proc_open(pe_child *child, const char *path, int flags, const char *step)
     return (int)fd;
 }
 
-int pe_proc_reopen(pe_child *child, int fd, int flags, const char *step) {
+int pe_proc_fd_directory(pe_child *child, const char *step) {
     char dir[48];
     pe_strlcpy(dir, child->proc_pid, sizeof(dir));
     pe_append(dir, sizeof(dir), "/fd");
     long fds = pe_openat2(child->proc_fd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, STRICT_PROC_RESOLVE);
     if (fds < 0) return pe_fail(&child->error, errno, step, "openat2", "/proc/self/fd", NULL);
+    if (!pe_on_procfs((int)fds)) {
+        close((int)fds);
+        return pe_fail(&child->error, EXDEV, step, "fstatfs", "/proc/self/fd", "not a procfs directory");
+    }
+    return (int)fds;
+}
+
+int pe_proc_reopen_in(pe_child *child, int fds, int fd, int flags, const char *step) {
     char number[16];
     pe_format_int(number, sizeof(number), fd);
     // The magic link is the one last step, taken from a directory already verified.
-    int reopened = -1;
-    if (pe_on_procfs((int)fds)) {
-        do reopened = openat((int)fds, number, flags | O_CLOEXEC); while (reopened < 0 && errno == EINTR);
-    } else {
-        errno = EXDEV;
-    }
-    int err = errno;
-    close((int)fds);
-    if (reopened < 0) return pe_fail(&child->error, err, step, "openat", "/proc/self/fd", number);
+    int reopened;
+    do reopened = openat(fds, number, flags | O_CLOEXEC); while (reopened < 0 && errno == EINTR);
+    if (reopened < 0) return pe_fail(&child->error, errno, step, "openat", "/proc/self/fd", number);
+    // Defence in depth; a seccomp profile loaded before this point may refuse fstat, and
+    // then the verified directory alone has to do.
     struct stat want, got;
-    if (fstat(fd, &want) != 0 || fstat(reopened, &got) != 0 || want.st_dev != got.st_dev || want.st_ino != got.st_ino) {
+    if (fstat(fd, &want) == 0 && fstat(reopened, &got) == 0 && (want.st_dev != got.st_dev || want.st_ino != got.st_ino)) {
         close(reopened);
         return pe_fail(&child->error, EXDEV, step, "fstat", "/proc/self/fd", "the reopened file is not the original");
     }
+    return reopened;
+}
+
+int pe_proc_reopen(pe_child *child, int fd, int flags, const char *step) {
+    int fds = pe_proc_fd_directory(child, step);
+    if (fds < 0) return -1;
+    int reopened = pe_proc_reopen_in(child, fds, fd, flags, step);
+    close(fds);
     return reopened;
 }

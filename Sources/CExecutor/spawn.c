@@ -25,17 +25,25 @@ typedef struct {
     int saved_time;
 } parent_namespaces;
 
-static void restore_parent(parent_namespaces *saved) {
+/// Back to the runtime's own pid and time namespaces for children. A failure is an error:
+/// every later child (a hook, a second clone) would otherwise land in the container's.
+static int restore_parent(parent_namespaces *saved, petrel_error *error) {
+    int rc = 0;
     if (saved->saved_pid >= 0) {
-        setns(saved->saved_pid, CLONE_NEWPID);
+        if (setns(saved->saved_pid, CLONE_NEWPID) != 0) {
+            rc = pe_fail(error, errno, "namespaces", "setns", "/proc/self/ns/pid", "returning to the runtime's pid namespace");
+        }
         close(saved->saved_pid);
         saved->saved_pid = -1;
     }
     if (saved->saved_time >= 0) {
-        setns(saved->saved_time, CLONE_NEWTIME);
+        if (setns(saved->saved_time, CLONE_NEWTIME) != 0 && rc == 0) {
+            rc = pe_fail(error, errno, "namespaces", "setns", "/proc/self/ns/time", "returning to the runtime's time namespace");
+        }
         close(saved->saved_time);
         saved->saved_time = -1;
     }
+    return rc;
 }
 
 static int write_time_offsets(const char *offsets, petrel_error *error) {
@@ -160,7 +168,8 @@ int petrel_spawn(const petrel_plan *plan, petrel_child *child, petrel_error *err
     }
     parent_namespaces saved = {-1, -1};
     if (enter_for_children(plan, &saved, error) != 0) {
-        restore_parent(&saved);
+        petrel_error ignored;
+        restore_parent(&saved, &ignored);  // the first error is the one to report
         close(pair[0]);
         close(pair[1]);
         return -1;
@@ -197,7 +206,9 @@ int petrel_spawn(const petrel_plan *plan, petrel_child *child, petrel_error *err
         pe_child_main(plan, pair[1], false);
     }
     int clone_errno = errno;
-    restore_parent(&saved);
+    petrel_error restore_error;
+    memset(&restore_error, 0, sizeof(restore_error));
+    int restored = restore_parent(&saved, &restore_error);
     close(pair[1]);
     if (pid < 0) {
         close(pair[0]);
@@ -209,6 +220,13 @@ int petrel_spawn(const petrel_plan *plan, petrel_child *child, petrel_error *err
     child->pid = (pid_t)pid;
     child->sync_fd = pair[0];
     child->pidfd = pidfd;
+    if (restored != 0) {
+        close(pe_trusted_proc_fd);
+        pe_trusted_proc_fd = -1;
+        petrel_child_abort(child);
+        *error = restore_error;
+        return -1;
+    }
     int rc = first_stage ? take_handoff(child, error) : 0;
     if (rc == 0 && plan->set_oom_score_adj) rc = write_oom_score_adj(child, plan->oom_score_adj, error);
     close(pe_trusted_proc_fd);
@@ -278,6 +296,25 @@ int petrel_child_wait(petrel_child *child, int *received_fd, petrel_error *error
         return -1;
     }
     return packet.type;
+}
+
+int petrel_child_wait_exec(petrel_child *child, petrel_error *error) {
+    memset(error, 0, sizeof(*error));
+    for (;;) {
+        petrel_packet packet;
+        memset(&packet, 0, sizeof(packet));
+        ssize_t n;
+        do n = recv(child->sync_fd, &packet, sizeof(packet), 0); while (n < 0 && errno == EINTR);
+        if (n < 0) return pe_fail(error, errno, "exec", "recv", "sync socket", NULL);
+        if (n == 0) return 0;
+        if (packet.type != PETREL_MSG_ERROR) continue;
+        *error = packet.error;
+        error->step[sizeof(error->step) - 1] = 0;
+        error->syscall[sizeof(error->syscall) - 1] = 0;
+        error->path[sizeof(error->path) - 1] = 0;
+        error->detail[sizeof(error->detail) - 1] = 0;
+        return -1;
+    }
 }
 
 void petrel_child_abort(petrel_child *child) {

@@ -71,3 +71,46 @@ int pe_write_all(int fd, const void *buf, size_t len) {
     }
     return 0;
 }
+
+void pe_error_line(const petrel_error *error, char *line, size_t size) {
+    line[0] = 0;
+    if (pe_streq(error->step, "exec") && pe_streq(error->syscall, "execve")) {
+        pe_append(line, size, "exec ");
+        pe_append(line, size, error->path);
+    } else {
+        pe_append(line, size, error->step);
+        if (error->syscall[0]) {
+            pe_append(line, size, ": ");
+            pe_append(line, size, error->syscall);
+        }
+        if (error->path[0]) {
+            pe_append(line, size, " ");
+            pe_append(line, size, error->path);
+        }
+        if (error->detail[0]) {
+            pe_append(line, size, " (");
+            pe_append(line, size, error->detail);
+            pe_append(line, size, ")");
+        }
+    }
+    if (error->err != 0) {
+        pe_append(line, size, ": ");
+        // strerrordesc_np: the untranslated table entry, no locale and no allocation.
+        const char *text = strerrordesc_np(error->err);
+        size_t start = pe_strlen(line);
+        if (text) {
+            pe_append(line, size, text);
+            // Go prints "no such file or directory"; glibc capitalises the first word.
+            if (line[start] >= 'A' && line[start] <= 'Z' && line[start + 1] >= 'a' && line[start + 1] <= 'z') line[start] += 'a' - 'A';
+        } else {
+            char number[16];
+            pe_format_int(number, sizeof(number), error->err);
+            pe_append(line, size, "errno ");
+            pe_append(line, size, number);
+        }
+    }
+    if (!pe_append(line, size, "\n") && size >= 2) {
+        line[size - 2] = '\n';
+        line[size - 1] = 0;
+    }
+}

@@ -2,9 +2,12 @@
 #include "petrel_executor.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <poll.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
@@ -20,29 +23,49 @@ int petrel_pidfd_open(pid_t pid, unsigned int flags) { return (int)syscall(SYS_p
 
 int petrel_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
 
-int petrel_exec_fifo_release(const char *path, int pidfd) {
+int petrel_exec_fifo_release(const char *path, int pidfd, petrel_error *error) {
+    memset(error, 0, sizeof(*error));
     int fifo = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fifo < 0) return -1;
+    // "0", then a petrel_error if the init failed after the byte (see child.c die_late).
+    char data[1 + sizeof(petrel_error)];
+    size_t got = 0;
     int result = -1;
     for (;;) {
         struct pollfd fds[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
-        int ready = poll(fds, pidfd >= 0 ? 2 : 1, 100);
+        // Once the byte is in, only the fifo's end matters: the init closes it at execve.
+        int ready = poll(fds, pidfd >= 0 && got == 0 ? 2 : 1, 100);
         if (ready < 0) {
             if (errno == EINTR) continue;
             break;
         }
-        if (fds[0].revents & POLLIN) {
-            char byte;
-            ssize_t n = read(fifo, &byte, 1);
-            if (n == 1) { result = 0; break; }
+        if (fds[0].revents & (POLLIN | POLLHUP)) {
+            char scratch[256];
+            bool full = got >= sizeof(data);
+            ssize_t n = full ? read(fifo, scratch, sizeof(scratch)) : read(fifo, data + got, sizeof(data) - got);
+            if (n > 0) {
+                if (!full) got += (size_t)n;
+                continue;
+            }
             if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+            if (n == 0 && got > 0) {
+                result = got == sizeof(data) ? 2 : 0;
+                break;
+            }
         }
-        if (pidfd >= 0 && (fds[1].revents & POLLIN)) { result = 1; break; }
+        if (got == 0 && pidfd >= 0 && (fds[1].revents & POLLIN)) { result = 1; break; }
         // A writer that came and went without a byte: the init is dying; the pidfd says so next.
-        if (fds[0].revents & POLLHUP) {
+        if (got == 0 && (fds[0].revents & POLLHUP)) {
             struct pollfd only = {.fd = pidfd, .events = POLLIN};
             if (pidfd < 0 || poll(&only, 1, 1000) > 0) { result = 1; break; }
         }
+    }
+    if (result == 2) {
+        memcpy(error, data + 1, sizeof(*error));
+        error->step[sizeof(error->step) - 1] = 0;
+        error->syscall[sizeof(error->syscall) - 1] = 0;
+        error->path[sizeof(error->path) - 1] = 0;
+        error->detail[sizeof(error->detail) - 1] = 0;
     }
     int saved = errno;
     close(fifo);
@@ -198,4 +221,22 @@ int petrel_wait_readable(int fd, int timeout_ms) {
     int rc;
     do rc = poll(&p, 1, timeout_ms); while (rc < 0 && errno == EINTR);
     return rc;
+}
+
+int petrel_spawn_actions_closefrom(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
+
+int petrel_open_in_root(const char *root, const char *path) {
+    int dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return -1;
+    struct open_how how;
+    memset(&how, 0, sizeof(how));
+    how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    int fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof(how));
+    int saved = errno;
+    close(dir);
+    errno = saved;
+    return fd;
 }

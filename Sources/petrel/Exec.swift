@@ -23,7 +23,7 @@ struct Exec: ParsableCommand {
     @Option(name: .customLong("process-label"), help: "SELinux label for the process.") var processLabel: String?
     @Option(help: "AppArmor profile for the process.") var apparmor: String?
     @Flag(name: .customLong("no-new-privs"), help: "Set no_new_privs for the process.") var noNewPrivs = false
-    @Option(name: [.customShort("c"), .long], help: "Add a capability (to every set).") var cap: [String] = []
+    @Option(name: [.customShort("c"), .long], help: "Add a capability (bounding, effective, permitted; never inheritable).") var cap: [String] = []
     @Option(name: .customLong("preserve-fds"), help: "Pass N extra fds (3..3+N-1).") var preserveFds: Int32 = 0
     @Flag(name: .customLong("ignore-paused"), help: "Allow exec in a paused container.") var ignorePaused = false
     @Option(name: .customLong("cgroup"), help: "Run in an existing sub-cgroup: [CONTROLLER[,CONTROLLER]:]PATH (repeatable).")

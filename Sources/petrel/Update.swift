@@ -88,7 +88,7 @@ struct Update: ParsableCommand {
     }
 
     static func decode(_ source: String) throws(RuntimeError) -> LinuxResources {
-        let bytes = source == "-" ? readStandardInput() : try FileSystem.readFile(FileSystem.absolute(source))
+        let bytes = source == "-" ? try readStandardInput() : try FileSystem.readDocument(FileSystem.absolute(source))
         do {
             return try OCIJSON.decode(LinuxResources.self, from: Data(bytes))
         } catch {
@@ -96,15 +96,7 @@ struct Update: ParsableCommand {
         }
     }
 
-    private static func readStandardInput() -> [UInt8] {
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { break }
-            result += chunk[0..<count]
-        }
-        return result
+    private static func readStandardInput() throws(RuntimeError) -> [UInt8] {
+        try FileSystem.readAll(0, path: "(stdin)")
     }
 }

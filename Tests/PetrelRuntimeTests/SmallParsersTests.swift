@@ -117,3 +117,34 @@ import Testing
         }
     }
 }
+
+@Suite struct KernelVersionTests {
+    @Test(arguments: [("6.1.0-18-amd64", 6, 1), ("5.10.0", 5, 10), ("5.6", 5, 6), ("6.18.44-fc-v1272", 6, 18), ("4.19.0+", 4, 19)])
+    func parsesReleases(release: String, major: Int, minor: Int) {
+        let parsed = KernelVersion.parse(release)
+        #expect(parsed?.0 == major && parsed?.1 == minor)
+    }
+
+    @Test func unreadableReleasesRefuseNothing() {
+        #expect(KernelVersion.parse("") == nil)
+        #expect(KernelVersion.parse("linux") == nil)
+    }
+}
+
+@Suite struct ExecCapabilityTests {
+    @Test("exec --cap: bounding, effective, permitted; ambient only where inheritable; never inheritable (CVE-2022-29162)")
+    func capSets() throws {
+        var request = ExecRequest(id: "x")
+        request.args = ["sh"]
+        request.capabilities = ["CAP_SYS_CHROOT", "CAP_NET_RAW"]
+        var container = Process(cwd: "/")
+        container.capabilities = LinuxCapabilities(bounding: ["CAP_KILL"], effective: ["CAP_KILL"], inheritable: ["CAP_NET_RAW"],
+                                                   permitted: ["CAP_KILL"], ambient: nil)
+        let caps = try #require(try request.process(container: container).capabilities)
+        #expect(caps.inheritable == ["CAP_NET_RAW"])
+        #expect(caps.ambient == ["CAP_NET_RAW"])
+        for set in [caps.bounding, caps.effective, caps.permitted] {
+            #expect(set == ["CAP_KILL", "CAP_SYS_CHROOT", "CAP_NET_RAW"])
+        }
+    }
+}

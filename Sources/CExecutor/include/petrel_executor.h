@@ -8,6 +8,7 @@
 #ifndef PETREL_EXECUTOR_H
 #define PETREL_EXECUTOR_H
 
+#include <spawn.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -240,6 +241,9 @@ int petrel_child_continue(petrel_child *child, petrel_error *error);
 /// filled: either the child's own report (PETREL_MSG_ERROR) or a description of how it
 /// died (socket closed). For PETREL_MSG_SECCOMP_FD, *received_fd gets the fd.
 int petrel_child_wait(petrel_child *child, int *received_fd, petrel_error *error);
+/// After READY from an `exec` process: waits until execve closes the sync socket (0), or
+/// the process reports why it failed after READY (-1, `error` filled).
+int petrel_child_wait_exec(petrel_child *child, petrel_error *error);
 
 /// A user namespace fd with the given maps ("containerID hostID size" lines, each ending
 /// in a newline), held by a short-lived process that is reaped before this returns. For
@@ -263,15 +267,22 @@ void petrel_child_release(petrel_child *child);
 // ---------------------------------------------------------------------------------------
 
 int petrel_pidfd_open(pid_t pid, unsigned int flags);
+/// posix_spawn_file_actions_addclosefrom_np (glibc 2.34; close_range with a /proc walk
+/// as fallback): the spawned program gets no fd from `from` on. 0 or an errno.
+int petrel_spawn_actions_closefrom(posix_spawn_file_actions_t *actions, int from);
 /// Whether the kernel knows a SECCOMP_FILTER_FLAG_* (1), not (0), or cannot tell (-1): a
 /// NULL program fails with EFAULT after the flags passed the check, EINVAL before.
 int petrel_seccomp_flag_supported(unsigned int flag);
 int petrel_pidfd_send_signal(int pidfd, int sig);
 /// Opens `path` for reading without blocking and waits until a writer delivers a byte, or
-/// the process behind pidfd exits. Returns 0 when the byte arrived, 1 when the process
-/// exited first, -1 on error (errno set).
-int petrel_exec_fifo_release(const char *path, int pidfd);
+/// the process behind pidfd exits; then reads to the end (the init keeps the fifo open
+/// until its execve). Returns 0 when the program was executed, 1 when the process exited
+/// before the byte, 2 when it failed after it (`error` filled), -1 on error (errno set).
+int petrel_exec_fifo_release(const char *path, int pidfd, petrel_error *error);
 int petrel_mkfifo(const char *path, unsigned int mode);
+/// Opens `path` for reading (O_NONBLOCK, O_NOCTTY, CLOEXEC) resolved inside the directory
+/// `root` (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS). The fd or -1 (errno set).
+int petrel_open_in_root(const char *root, const char *path);
 unsigned long long petrel_makedev(unsigned int major, unsigned int minor);
 int petrel_flock(int fd, int operation);
 /// Sends fd over a connected unix socket with SCM_RIGHTS (one byte payload `name`).

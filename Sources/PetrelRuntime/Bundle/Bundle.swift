@@ -26,7 +26,7 @@ public struct Bundle: Sendable {
             throw RuntimeError("cannot open bundle: \(path) is not a directory")
         }
         let configPath = path + "/config.json"
-        let bytes = try FileSystem.readFile(configPath)
+        let bytes = try FileSystem.readDocument(configPath)
         let spec: Spec
         let unknown: [String]
         do {

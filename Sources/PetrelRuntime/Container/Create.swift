@@ -63,8 +63,9 @@ extension Runtime {
                 throw RuntimeError.sys("cannot create exec fifo", "mkfifo", path: store.execFifo(request.id))
             }
             if request.consoleSocketFd >= 0 {
-                consoleSocket = dup(request.consoleSocketFd)
-                guard consoleSocket >= 0 else { throw RuntimeError.sys("cannot use the console socket", "dup") }
+                // CLOEXEC: the hooks run before the init takes the socket and must not get it.
+                consoleSocket = fcntl(request.consoleSocketFd, F_DUPFD_CLOEXEC, 3)
+                guard consoleSocket >= 0 else { throw RuntimeError.sys("cannot use the console socket", "fcntl(F_DUPFD_CLOEXEC)") }
             } else if let path = request.consoleSocket {
                 consoleSocket = petrel_unix_connect(path)
                 guard consoleSocket >= 0 else { throw RuntimeError.sys("cannot connect to console socket", "connect", path: path) }

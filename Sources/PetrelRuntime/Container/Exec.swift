@@ -38,7 +38,7 @@ public struct ExecRequest: Sendable {
     /// The process to run: the file's, or the container's process with the flags applied.
     func process(container: Process?) throws(RuntimeError) -> Process {
         if let processFile {
-            let bytes = try FileSystem.readFile(FileSystem.absolute(processFile))
+            let bytes = try FileSystem.readDocument(FileSystem.absolute(processFile))
             do {
                 return try OCIJSON.decode(Process.self, from: Data(bytes))
             } catch {
@@ -71,12 +71,16 @@ public struct ExecRequest: Sendable {
         if !additionalGids.isEmpty { process.user.additionalGids = additionalGids }
         if !capabilities.isEmpty {
             var caps = process.capabilities ?? LinuxCapabilities()
-            // runc adds each --cap to every set, ambient included.
+            // Never to the inheritable set (CVE-2022-29162: an inheritable capability
+            // survives execve of a file with that capability in its inheritable set), and
+            // to the ambient set only where the process already has it inheritable, which
+            // the kernel requires anyway.
+            let inheritable = caps.inheritable ?? []
             caps.bounding = (caps.bounding ?? []) + capabilities
             caps.effective = (caps.effective ?? []) + capabilities
             caps.permitted = (caps.permitted ?? []) + capabilities
-            caps.inheritable = (caps.inheritable ?? []) + capabilities
-            caps.ambient = (caps.ambient ?? []) + capabilities
+            let ambient = capabilities.filter { inheritable.contains($0) }
+            if !ambient.isEmpty { caps.ambient = (caps.ambient ?? []) + ambient }
             process.capabilities = caps
         }
         if noNewPrivileges { process.noNewPrivileges = true }
@@ -157,7 +161,18 @@ extension Runtime {
             throw error
         }
         let pid = child.pid
+        let execFailure = child.waitForExec()
         child.release()
+        if let execFailure {
+            // Detached there is no status to return; in the foreground the process's own
+            // (127/126) is the result, after the reason.
+            if request.detached {
+                var status: Int32 = 0
+                _ = petrel_waitpid(pid, &status)
+                throw execFailure
+            }
+            Logger.shared.failure(execFailure.description)
+        }
         if request.detached { return 0 }
         var status: Int32
         if relay {

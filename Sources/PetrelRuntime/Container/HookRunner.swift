@@ -110,6 +110,10 @@ enum HookRunner {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, input, 0)
+        // stdin (the state), stdout and stderr only: no fd of the runtime's caller (nor
+        // --preserve-fds, the console socket, the init's sync socket) reaches a hook.
+        let closing = petrel_spawn_actions_closefrom(&actions, 3)
+        guard closing == 0 else { throw RuntimeError("\(name): cannot run it", syscall: "posix_spawn_file_actions_addclosefrom_np", errno: closing) }
         let args = (hook.args?.isEmpty ?? true) ? [hook.path] : (hook.args ?? [])
         var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         var envp: [UnsafeMutablePointer<CChar>?] = (hook.env ?? []).map { strdup($0) } + [nil]
@@ -153,7 +157,13 @@ enum HookRunner {
             throw RuntimeError("\(name): \(error.description)")
         }
         let pid = child.pid
+        let execFailure = child.waitForExec()
         child.release()
+        if let execFailure {
+            var status: Int32 = 0
+            _ = petrel_waitpid(pid, &status)
+            throw RuntimeError("\(name): \(execFailure.description)")
+        }
         return wait(pid, timeout: hook.timeout)
     }
 

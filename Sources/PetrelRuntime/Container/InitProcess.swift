@@ -13,6 +13,7 @@ final class InitProcess {
 
     /// Clones the init (it waits for `proceed()`).
     init(plan: ExecutionPlan, consoleSocket: Int32, cgroupFd: Int32 = -1, mountTrees: [Int: Int32] = [:]) throws(RuntimeError) {
+        try KernelVersion.check(intoCgroup: cgroupFd >= 0)
         let arena = CArena()
         var lowered = plan.lowered(in: arena, consoleSocket: consoleSocket, cgroupFd: cgroupFd, mountTrees: mountTrees)
         var error = petrel_error()
@@ -59,6 +60,14 @@ final class InitProcess {
         }
     }
 
+    /// After READY of an `exec` process: nil once it executed its program, or why it could
+    /// not (the failure comes after READY, e.g. execve itself).
+    func waitForExec() -> RuntimeError? {
+        var error = petrel_error()
+        guard petrel_child_wait_exec(&child, &error) != 0 else { return nil }
+        return Self.describe(error, fallback: "exec failed")
+    }
+
     /// Kills and reaps a half-made init.
     func abort() {
         guard !finished else { return }
@@ -82,6 +91,14 @@ final class InitProcess {
 
     static func describe(_ error: petrel_error, fallback: String) -> RuntimeError {
         var (step, syscall, path, detail) = fields(error)
+        if step == "exec" && syscall == "execve" {
+            // runc's (Go's) wording: "exec /bad.sh: no such file or directory".
+            var text = errnoDescription(error.err)
+            if let first = text.first, first.isUppercase, text.dropFirst().first?.isLowercase == true {
+                text = first.lowercased() + text.dropFirst()
+            }
+            return RuntimeError("exec \(path): \(text)")
+        }
         if step == "exec" && !detail.isEmpty {
             // runc's wording, which engines and users grep for.
             return RuntimeError("exec: \(JSONText.quote(path)): \(detail)")

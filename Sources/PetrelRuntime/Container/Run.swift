@@ -42,7 +42,9 @@ extension Runtime {
         }
         defer { if master >= 0 { close(master) } }
         do {
-            try start(request.id)
+            // A program that cannot be executed: the init printed why on the container's
+            // stderr (ours); its exit status (127/126) is the result, as for any program.
+            _ = try release(request.id)
         } catch {
             try? delete(request.id, force: true)
             throw error

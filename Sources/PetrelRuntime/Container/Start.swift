@@ -7,6 +7,12 @@ import Glibc
 extension Runtime {
     /// `start`: releases the init blocked on the exec fifo; it then execs the user's process.
     public func start(_ id: String) throws(RuntimeError) {
+        if let failure = try release(id) { throw failure }
+    }
+
+    /// `start`'s work. Returns why the program could not be executed after the init let
+    /// go of the fifo (the init also printed it on the container's stderr, as runc does).
+    func release(_ id: String) throws(RuntimeError) -> RuntimeError? {
         let lock = try store.lock(id)
         defer { withExtendedLifetime(lock) {} }
         let record = try store.load(id)
@@ -36,10 +42,12 @@ extension Runtime {
         if let notify { notifyFd = try notify.bind() }
         defer { if notifyFd >= 0 { close(notifyFd) } }
         let fifo = store.execFifo(id)
-        let released = petrel_exec_fifo_release(fifo, pidfd)
+        var execError = petrel_error()
+        let released = petrel_exec_fifo_release(fifo, pidfd, &execError)
         guard released >= 0 else { throw RuntimeError.sys("cannot start container", "open", path: fifo) }
         unlink(fifo)
-        guard released == 0 else { throw RuntimeError("cannot start container: its init exited before start") }
+        guard released != 1 else { throw RuntimeError("cannot start container: its init exited before start") }
+        if released == 2 { return InitProcess.describe(execError, fallback: "cannot start container") }
         if Self.poststartFailureIsAnError(spec.ociVersion) {
             do {
                 try HookRunner.run(.poststart, spec: spec, state: state(.running))
@@ -54,6 +62,7 @@ extension Runtime {
         if let notify {
             try notify.forwardReady(notifyFd, initPid: record.pid) { isAlive(record) }
         }
+        return nil
     }
 
     /// runtime-spec 1.0 to 1.2 make a failing poststart hook a warning ("log a warning, but

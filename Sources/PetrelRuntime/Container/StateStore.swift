@@ -69,7 +69,7 @@ public struct StateStore: Sendable {
     public func load(_ id: String) throws(RuntimeError) -> ContainerRecord {
         let path = statePath(id)
         guard FileSystem.exists(path) else { throw RuntimeError("container \(JSONText.quote(id)) does not exist") }
-        let bytes = try FileSystem.readFile(path)
+        let bytes = try FileSystem.readDocument(path)
         do {
             return try OCIJSON.decoder().decode(ContainerRecord.self, from: Data(bytes))
         } catch {

@@ -32,7 +32,8 @@ public struct PlanBuilder {
         PlanBuilder(
             cgroups: CgroupLayout.detect(),
             isDirectory: { FileSystem.isDirectory($0) },
-            passwd: { try? FileSystem.readText(rootfs + "/etc/passwd") },
+            // The rootfs is the container's: no symlink out of it, no FIFO, no /dev/zero.
+            passwd: { (try? FileSystem.readDocument(inRoot: rootfs, "/etc/passwd", limit: 4 << 20)).map { String(decoding: $0, as: UTF8.self) } },
             securityModules: SecurityModules.detect()
         )
     }

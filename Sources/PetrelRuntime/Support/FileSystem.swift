@@ -1,3 +1,4 @@
+import CExecutor
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,6 +31,72 @@ public enum FileSystem {
             result.append(contentsOf: chunk[0..<count])
         }
         return result
+    }
+
+    /// The largest JSON document (config.json, a process or resources file, state.json)
+    /// Petrel reads. A real config.json is a few KiB; runc has no limit.
+    public static let documentLimit = 64 << 20
+
+    /// Reads a JSON document the caller names: only a regular file (following symlinks),
+    /// at most `limit` bytes. A FIFO, a device (/dev/zero) or a directory is refused at
+    /// once, before any read: O_NONBLOCK keeps the open of a FIFO from waiting for a writer.
+    public static func readDocument(_ path: String, limit: Int = documentLimit) throws(RuntimeError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        guard fd >= 0 else { throw RuntimeError.sys("cannot read", "open", path: path) }
+        defer { close(fd) }
+        return try readOpenedDocument(fd, path: path, limit: limit)
+    }
+
+    /// readDocument for a file of the container's rootfs: resolved inside it (openat2
+    /// RESOLVE_IN_ROOT), so a symlink cannot make the runtime read a host file.
+    public static func readDocument(inRoot root: String, _ path: String, limit: Int) throws(RuntimeError) -> [UInt8] {
+        let fd = petrel_open_in_root(root, path)
+        guard fd >= 0 else { throw RuntimeError.sys("cannot read", "openat2", path: root + path) }
+        defer { close(fd) }
+        return try readOpenedDocument(fd, path: root + path, limit: limit)
+    }
+
+    private static func readOpenedDocument(_ fd: Int32, path: String, limit: Int) throws(RuntimeError) -> [UInt8] {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw RuntimeError.sys("cannot read", "fstat", path: path) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw RuntimeError("cannot read \(path): not a regular file (\(fileType(info.st_mode)))")
+        }
+        guard info.st_size <= limit else {
+            throw RuntimeError("cannot read \(path): too large (\(info.st_size) bytes, the limit is \(limit >> 20) MiB)")
+        }
+        return try readAll(fd, path: path, limit: limit)
+    }
+
+    /// Reads fd to its end, refusing more than `limit` bytes (the file may grow meanwhile).
+    public static func readAll(_ fd: Int32, path: String, limit: Int = documentLimit) throws(RuntimeError) -> [UInt8] {
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw RuntimeError.sys("cannot read", "read", path: path)
+            }
+            if count == 0 { break }
+            guard result.count + count <= limit else {
+                throw RuntimeError("cannot read \(path): too large (more than \(limit >> 20) MiB)")
+            }
+            result.append(contentsOf: chunk[0..<count])
+        }
+        return result
+    }
+
+    static func fileType(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        case S_IFLNK: return "a symlink"
+        default: return "mode \(String(mode & S_IFMT, radix: 8))"
+        }
     }
 
     public static func readText(_ path: String) throws(RuntimeError) -> String {

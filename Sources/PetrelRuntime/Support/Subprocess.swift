@@ -1,3 +1,4 @@
+import CExecutor
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,6 +20,8 @@ public enum Subprocess {
         posix_spawn_file_actions_adddup2(&actions, pipeFds[1], 2)
         posix_spawn_file_actions_addclose(&actions, pipeFds[0])
         posix_spawn_file_actions_addclose(&actions, pipeFds[1])
+        let closing = petrel_spawn_actions_closefrom(&actions, 3)
+        guard closing == 0 else { throw RuntimeError("cannot run \(program)", syscall: "posix_spawn_file_actions_addclosefrom_np", errno: closing) }
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
