@@ -177,7 +177,8 @@ int petrel_spawn(const petrel_plan *plan, petrel_child *child, petrel_error *err
     // The child's procfs handle (see procfs.c), from our mount namespace: the host's.
     pe_trusted_proc_fd = pe_open_trusted_proc(error);
     if (pe_trusted_proc_fd < 0) {
-        restore_parent(&saved);
+        petrel_error ignored;
+        restore_parent(&saved, &ignored);  // the first error is the one to report
         close(pair[0]);
         close(pair[1]);
         return -1;
