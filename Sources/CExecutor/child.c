@@ -184,10 +184,18 @@ static _Noreturn void run_process(pe_child *child) {
     char program[PE_PATH_MAX];
     if (pe_find_executable(child, program, sizeof(program)) != 0) die(child, 127);
 
-    // Cleared before READY: the parent exits right after it, and a death signal racing
-    // with that would kill a perfectly created container.
-    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-    send_packet(child, PETREL_MSG_READY);
+    if (child->fifo_fd >= 0) {
+        // The init dies with its creator until the container is recorded (a killed create
+        // must leave no unrecorded init), then stops dying with it before the parent exits.
+        send_packet(child, PETREL_MSG_READY);
+        wait_continue(child);
+        prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+        send_packet(child, PETREL_MSG_RECORDED);
+    } else {
+        // Cleared before READY: the parent exits right after it.
+        prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+        send_packet(child, PETREL_MSG_READY);
+    }
 
     if (child->fifo_fd >= 0) {
         char path[32] = "/proc/self/fd/";
@@ -244,6 +252,9 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
     // Nobody in the container may open /proc/<init>/exe (the host binary) while we
     // still run petrel's code; execve makes the process dumpable again.
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // Armed against the thread that cloned us (CLONE_PARENT from the first stage: still the
+    // runtime). A parent that died before this line is caught by wait_continue: its end of
+    // the sync socket is closed then (getppid() cannot tell: 0 in a new pid namespace).
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     close_inherited_fds(child);
     wait_continue(child);

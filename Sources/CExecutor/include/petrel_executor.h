@@ -194,6 +194,9 @@ enum petrel_message {
     PETREL_MSG_MOUNTS_DONE = 4,  // child -> parent: see pause_before_pivot
     PETREL_MSG_SECCOMP_FD = 5,   // child -> parent: seccomp listener fd attached (SCM_RIGHTS)
     PETREL_MSG_HANDOFF = 6,      // first stage -> parent: the init's pidfd attached (SCM_RIGHTS); see petrel_spawn
+    PETREL_MSG_RECORDED = 7,     // init -> parent, with an exec fifo: after READY the init waits for a CONTINUE
+                                 // (the parent has written the container's record), clears its death signal,
+                                 // then sends this. Until then it dies with the parent.
 };
 
 /// A failure inside the executor: which step, which syscall, on what path, and errno.

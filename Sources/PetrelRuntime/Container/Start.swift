@@ -12,8 +12,11 @@ extension Runtime {
         let record = try store.load(id)
         switch status(of: record) {
         case .created: break
+        case .stopped where record.isProvisional:
+            throw RuntimeError("cannot start container \(JSONText.quote(id)): its create was interrupted; delete it and create it again")
         case .stopped: throw RuntimeError("cannot start a container that has stopped")
-        case .running, .paused, .creating: throw RuntimeError("cannot start an already running container")
+        case .creating: throw RuntimeError("cannot start a container that is still being created")
+        case .running, .paused: throw RuntimeError("cannot start an already running container")
         }
         let pidfd = petrel_pidfd_open(record.pid, 0)
         guard pidfd >= 0 else { throw RuntimeError.sys("cannot start container", "pidfd_open", path: String(record.pid)) }
