@@ -106,6 +106,50 @@ struct FaultInjection {
         #expect(b.leaks(id, since: before).isEmpty, "leaked \(b.leaks(id, since: before))")
     }
 
+    @Test("create through the first stage (new user namespace joining a host netns) killed at each step after the clone",
+          .enabled(if: Harness.which("ip") != nil, "iproute2 (ip) not installed"),
+          .enabled(if: !Harness.isRunc, "runc 1.1 fails to mount sysfs in this configuration (EPERM)"))
+    func firstStageCreateKilledAfterClone() throws {
+        let b = try Bench()
+        defer { b.t.cleanup() }
+        let t = b.t
+        let ip = try #require(Harness.which("ip"))
+        let name = "petrel-it-\(Harness.randomToken())"
+        let added = host(ip, ["netns", "add", name], ioDirectory: t.dir + "/io")
+        try #require(added.succeeded, "\(added)")
+        t.onCleanup { host(ip, ["netns", "del", name], ioDirectory: t.dir + "/io") }
+        try t.useUserNamespace()
+        try t.editNamespaces { namespaces in
+            namespaces.map { ns in
+                var ns = ns
+                if ns["type"] as? String == "network" { ns["path"] = "/run/netns/\(name)" }
+                return ns
+            }
+        }
+        let probe = try b.newID("probe")
+        let trace = try t.traceRuntime(["create", "--bundle", t.bundle, probe])
+        #expect(t.runtime(["delete", "--force", probe]).succeeded)
+        let clone = try #require(trace.firstIndex { $0.name == "clone3" }, "no clone3 in the trace of create")
+        // Right after the clone of the first stage, after each message (the hand-off of the
+        // init, READY, RECORDED), and at each state write.
+        let stages = trace[(clone + 1)...].filter { stage in
+            stage.index == clone + 1 || ["recvmsg", "sendto", "rename", "wait4", "waitid"].contains(stage.name)
+        }
+        try #require(stages.contains { $0.name == "recvmsg" }, "the first stage hands the init over")
+        var failures: [String] = []
+        for stage in stages {
+            let id = try b.newID("fs")
+            let before = b.snapshot([id])
+            let killed = t.runtimeKilled(at: stage, ["create", "--bundle", t.bundle, id])
+            if killed.status != 128 + SIGKILL { failures.append("\(stage): not killed: \(killed)") }
+            let deleted = t.runtime(["delete", "--force", id])
+            if !deleted.succeeded { failures.append("\(stage): delete --force failed: \(deleted)") }
+            let leaked = b.leaks(id, since: before)
+            if !leaked.isEmpty { failures.append("\(stage): leaked \(leaked)") }
+        }
+        #expect(failures.isEmpty, Comment(rawValue: failures.joined(separator: "\n")))
+    }
+
     // MARK: - The suite: every verb killed at each of a representative set of syscalls
 
     /// A verb under test: what exists before it runs, and its arguments.
