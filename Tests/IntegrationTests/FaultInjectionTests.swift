@@ -150,6 +150,30 @@ struct FaultInjection {
         #expect(failures.isEmpty, Comment(rawValue: failures.joined(separator: "\n")))
     }
 
+    @Test("start killed after releasing the init, before removing the fifo: a second start does not hang",
+          .disabled(if: Harness.isRunc, "runc (Go) makes this syscall on any of its threads: a kill aimed at its main thread misses it"))
+    func startKilledAfterRelease() throws {
+        let b = try Bench()
+        defer { b.t.cleanup() }
+        let t = b.t
+        let probe = try b.newID("probe")
+        try #require(t.runtime(["create", "--bundle", t.bundle, probe]).succeeded)
+        let trace = try t.traceRuntime(["start", probe])
+        #expect(t.runtime(["delete", "--force", probe]).succeeded)
+        let unlink = try #require(trace.first { $0.name.hasPrefix("unlink") && $0.line.contains("exec.fifo") }, "no unlink of the fifo")
+
+        let id = try b.newID("start")
+        let before = b.snapshot([id])
+        try #require(t.runtime(["create", "--bundle", t.bundle, id]).succeeded)
+        let killed = t.runtimeKilled(at: unlink, ["start", id])
+        #expect(killed.status == 128 + SIGKILL, "\(killed)")
+        let again = t.runtime(["start", id])
+        #expect(again.status != 0 && again.stderr.contains("already running"), "\(again)")
+        #expect(t.status(id) == "running")
+        #expect(t.runtime(["delete", "--force", id]).succeeded)
+        #expect(b.leaks(id, since: before).isEmpty)
+    }
+
     // MARK: - The suite: every verb killed at each of a representative set of syscalls
 
     /// A verb under test: what exists before it runs, and its arguments.

@@ -267,8 +267,10 @@ int petrel_seccomp_flag_supported(unsigned int flag);
 int petrel_pidfd_send_signal(int pidfd, int sig);
 /// Opens `path` for reading without blocking and waits until a writer delivers a byte, or
 /// the process behind pidfd exits. Returns 0 when the byte arrived, 1 when the process
-/// exited first, -1 on error (errno set).
-int petrel_exec_fifo_release(const char *path, int pidfd);
+/// exited first, 2 when the init (`pid`) no longer holds the fifo at all (an earlier start
+/// released it and was killed before removing the fifo: no byte will ever come), -1 on
+/// error (errno set).
+int petrel_exec_fifo_release(const char *path, int pidfd, pid_t pid);
 int petrel_mkfifo(const char *path, unsigned int mode);
 unsigned long long petrel_makedev(unsigned int major, unsigned int minor);
 int petrel_flock(int fd, int operation);

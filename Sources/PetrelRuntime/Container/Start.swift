@@ -39,9 +39,11 @@ extension Runtime {
         if let notify { notifyFd = try notify.bind() }
         defer { if notifyFd >= 0 { close(notifyFd) } }
         let fifo = store.execFifo(id)
-        let released = petrel_exec_fifo_release(fifo, pidfd)
+        let released = petrel_exec_fifo_release(fifo, pidfd, record.pid)
         guard released >= 0 else { throw RuntimeError.sys("cannot start container", "open", path: fifo) }
         unlink(fifo)
+        // An earlier start released it and was killed before removing the fifo.
+        if released == 2 { throw RuntimeError("cannot start an already running container") }
         guard released == 0 else { throw RuntimeError("cannot start container: its init exited before start") }
         if Self.poststartFailureIsAnError(spec.ociVersion) {
             do {
