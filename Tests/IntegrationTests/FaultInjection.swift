@@ -38,7 +38,7 @@ enum FaultInjector {
         let value = ProcessInfo.processInfo.environment["PETREL_FAULT_STAGES"] ?? ""
         if value == "all" { return Int.max }
         if let number = Int(value), number > 0 { return number }
-        return isEmulated ? 5 : 24
+        return isEmulated ? 3 : 24
     }
 
     /// The cgroup v2 guest (vm-run) is emulated, ~10x slower: its CPU says "QEMU TCG CPU".

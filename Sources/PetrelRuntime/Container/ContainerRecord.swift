@@ -24,7 +24,7 @@ public struct ContainerRecord: Codable, Sendable {
     /// Whether the container has a pid namespace of its own (kill --all strategy).
     public var ownPidNamespace: Bool
     /// The config the container was created from (hooks and cgroups need it later);
-    /// `update` keeps linux.resources current.
+    /// `update` keeps linux.resources current. Empty in a provisional record.
     public var config: Spec
     /// The cgroup create() made (or, while provisional, is about to make); nil for state
     /// written before cgroup support.

@@ -53,13 +53,14 @@ extension Runtime {
         guard let creator = ProcessIdentity.current() else { throw RuntimeError("cannot read /proc/self/stat") }
 
         let lock = try store.create(request.id)
-        // Provisional until the init is ready: see ContainerRecord.
+        // Provisional until the init is ready: see ContainerRecord. Without the config
+        // (encoding it twice is most of the cost): nothing reads it from a provisional record.
         var record = ContainerRecord(
             ociVersion: bundle.spec.ociVersion, id: request.id, pid: 0, bundle: bundle.path,
             rootfs: bundle.rootfs, created: Clock.rfc3339(nanoseconds: true), owner: "",
             annotations: bundle.spec.annotations, initStartTime: 0,
             ownPidNamespace: plan.namespaces.contains { $0.cloneFlag == NamespaceFlag.cloneFlag(.pid) && $0.path == nil },
-            config: bundle.spec, cgroup: plannedCgroup, creator: creator)
+            config: Spec(ociVersion: bundle.spec.ociVersion), cgroup: plannedCgroup, creator: creator)
         var consoleSocket: Int32 = -1
         var initProcess: InitProcess?
         var cgroup: (any CgroupManager)?
@@ -120,6 +121,7 @@ extension Runtime {
             record.pid = child.pid
             record.initStartTime = stat.startTime
             record.cgroup = manager.record
+            record.config = bundle.spec
             record.creator = nil
             try store.save(record)
             // Until now the init dies with this process; only a recorded one may outlive it.
