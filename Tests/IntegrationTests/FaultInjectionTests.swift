@@ -25,6 +25,15 @@ struct FaultInjection {
             return id
         }
 
+        /// The sandbox's cleanup, then what runc leaks: the (empty) cgroup directories below
+        /// the prefix, deepest first (rmdir refuses a cgroup that still has processes).
+        func cleanup() {
+            t.cleanup()
+            for mountPoint in LeakSnapshot.cgroupMountPoints() {
+                for directory in LeakSnapshot.directories(below: mountPoint + prefix).reversed() { rmdir(directory) }
+            }
+        }
+
         func snapshot(_ ids: [String]) -> LeakSnapshot {
             LeakSnapshot.take(ids: ids, sandbox: t.dir, root: t.root, cgroupPrefix: prefix)
         }
@@ -45,7 +54,7 @@ struct FaultInjection {
     @Test("create killed right after it cloned the init: list/state show it, delete --force cleans everything, the id works again")
     func createKilledAfterClone() throws {
         let b = try Bench()
-        defer { b.t.cleanup() }
+        defer { b.cleanup() }
         let t = b.t
         let probe = try b.newID("probe")
         let trace = try t.traceRuntime(["create", "--bundle", t.bundle, probe])
@@ -85,7 +94,7 @@ struct FaultInjection {
           .disabled(if: Harness.isRunc, "runc does not record a container before its init is ready"))
     func interruptedCreateWithoutForce() throws {
         let b = try Bench()
-        defer { b.t.cleanup() }
+        defer { b.cleanup() }
         let t = b.t
         let probe = try b.newID("probe")
         let trace = try t.traceRuntime(["create", "--bundle", t.bundle, probe])
@@ -111,7 +120,7 @@ struct FaultInjection {
           .enabled(if: !Harness.isRunc, "runc 1.1 fails to mount sysfs in this configuration (EPERM)"))
     func firstStageCreateKilledAfterClone() throws {
         let b = try Bench()
-        defer { b.t.cleanup() }
+        defer { b.cleanup() }
         let t = b.t
         let ip = try #require(Harness.which("ip"))
         let name = "petrel-it-\(Harness.randomToken())"
@@ -154,7 +163,7 @@ struct FaultInjection {
           .disabled(if: Harness.isRunc, "runc (Go) makes this syscall on any of its threads: a kill aimed at its main thread misses it"))
     func startKilledAfterRelease() throws {
         let b = try Bench()
-        defer { b.t.cleanup() }
+        defer { b.cleanup() }
         let t = b.t
         let probe = try b.newID("probe")
         try #require(t.runtime(["create", "--bundle", t.bundle, probe]).succeeded)
@@ -198,7 +207,7 @@ struct FaultInjection {
     @Test("killed at each stage, then delete --force: nothing leaks", arguments: Verb.all)
     func killedAtEachStage(_ verb: Verb) throws {
         let b = try Bench()
-        defer { b.t.cleanup() }
+        defer { b.cleanup() }
         let t = b.t
         let probe = try b.newID("probe")
         if let setup = verb.setup(t, probe) { try #require(setup.succeeded, "setup: \(setup)") }
