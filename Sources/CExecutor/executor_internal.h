@@ -95,6 +95,9 @@ int pe_root_readonly(pe_child *child);
 int pe_open_in_root(pe_child *child, const char *path, bool create, bool last_is_file, const char *step);
 /// A copy of the mount at source_fd (open_tree, OPEN_TREE_CLONE), read-only when asked,
 /// attached onto target_fd (move_mount): no path is resolved. 0 or -1 with child->error.
+/// tmpcopyup: copies the directory `from_dir` (O_RDONLY) into `to_dir` (a fresh tmpfs):
+/// files, directories, symlinks, special files, owners, modes, times, xattrs; no malloc.
+int pe_copy_up(pe_child *child, int from_dir, int to_dir, const char *display);
 int pe_bind_fd(pe_child *child, int source_fd, int target_fd, bool recursive, bool readonly, const char *step,
                const char *display);
 

@@ -290,9 +290,93 @@ static int open_plain_directory(pe_child *child, const petrel_mount *m) {
     return (int)fd;
 }
 
+static bool destination_exists(pe_child *child, const char *path) {
+    while (*path == '/') path++;
+    long fd = pe_openat2(child->root_fd, *path ? path : ".", O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+    if (fd < 0) return false;
+    close((int)fd);
+    return true;
+}
+
+static bool has_mode_option(const char *data) {
+    for (const char *at = data; at && *at; at++) {
+        if ((at == data || at[-1] == ',') && at[0] == 'm' && at[1] == 'o' && at[2] == 'd' && at[3] == 'e' && at[4] == '=') return true;
+    }
+    return false;
+}
+
+/// A tmpfs. Over an existing directory it keeps that directory's mode unless `mode=` is
+/// given (runc chmods it); with tmpcopyup it starts with a copy of what it covers: the
+/// covered directory is opened before the mount hides it, the tmpfs is filled while still
+/// writable, then made read-only if asked.
+static int mount_tmpfs(pe_child *child, const petrel_mount *m, int target, bool existed) {
+    char data[2048];
+    const char *options = m->data;
+    struct stat covered_info;
+    bool covered_dir = existed && fstat(target, &covered_info) == 0 && S_ISDIR(covered_info.st_mode);
+    if (covered_dir && !has_mode_option(m->data)) {
+        char mode[16];
+        unsigned int bits = covered_info.st_mode & 07777;
+        size_t n = 0;
+        char digits[8];
+        do { digits[n++] = (char)('0' + (bits & 7)); bits >>= 3; } while (bits && n < sizeof(digits));
+        pe_strlcpy(mode, "mode=0", sizeof(mode));
+        size_t at = pe_strlen(mode);
+        while (n > 0 && at + 1 < sizeof(mode)) mode[at++] = digits[--n];
+        mode[at] = 0;
+        data[0] = 0;
+        if (m->data && *m->data) {
+            pe_strlcpy(data, m->data, sizeof(data));
+            pe_append(data, sizeof(data), ",");
+        }
+        if (!pe_append(data, sizeof(data), mode)) return pe_fail(&child->error, E2BIG, "mount", "mount", m->destination, "tmpfs options");
+        options = data;
+    }
+    int covered = -1;
+    if (m->copy_up && covered_dir) {
+        char path[32];
+        fd_path(path, sizeof(path), target);
+        covered = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (covered < 0) return pe_fail(&child->error, errno, "mount", "open", m->destination, "tmpcopyup");
+    }
+    unsigned long flags = covered >= 0 ? (m->flags & ~(unsigned long)MS_RDONLY) : m->flags;
+    int rc = mount_on(child, target, m->destination, m->source, m->fstype, flags, options);
+    if (rc == 0 && covered >= 0) {
+        int fresh = pe_open_in_root(child, m->destination, false, false, "mount");
+        int root = -1;
+        if (fresh >= 0) {
+            char path[32];
+            fd_path(path, sizeof(path), fresh);
+            root = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (root < 0) pe_fail(&child->error, errno, "mount", "open", m->destination, "tmpcopyup");
+            close(fresh);
+        }
+        rc = root < 0 ? -1 : pe_copy_up(child, covered, root, m->destination);
+        if (rc == 0) (void)fchown(root, covered_info.st_uid, covered_info.st_gid);
+        if (root >= 0) close(root);
+        if (rc == 0 && (m->flags & MS_RDONLY)) rc = adjust_mount(child, m->destination, MS_BIND | MS_REMOUNT | m->flags);
+    }
+    if (covered >= 0) close(covered);
+    return rc;
+}
+
+/// runc's recursive options: mount_setattr(AT_RECURSIVE) on the mount and its submounts.
+static int set_recursive_attributes(pe_child *child, const petrel_mount *m) {
+    int fd = pe_open_in_root(child, m->destination, false, false, "mount");
+    if (fd < 0) return -1;
+    struct pe_setattr attr = {.attr_set = m->attr_set, .attr_clr = m->attr_clr};
+    int rc = 0;
+    if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) != 0) {
+        rc = pe_fail(&child->error, errno, "mount", "mount_setattr", m->destination, "recursive mount options (rro, rnosuid, ...)");
+    }
+    close(fd);
+    return rc;
+}
+
 static int one_mount(pe_child *child, const petrel_mount *m) {
     bool bind = m->kind == PETREL_MOUNT_BIND;
     bool pseudo = m->kind == PETREL_MOUNT_FILESYSTEM && (pe_streq(m->fstype, "proc") || pe_streq(m->fstype, "sysfs"));
+    bool existed = destination_exists(child, m->destination);
     int target = pseudo ? open_plain_directory(child, m)
                         : pe_open_in_root(child, m->destination, true, bind && m->target_is_file, "mount");
     if (target < 0) return -1;
@@ -314,7 +398,8 @@ static int one_mount(pe_child *child, const petrel_mount *m) {
         rc = mount_cgroup_v1(child, m, target);
         break;
     default:
-        rc = mount_on(child, target, m->destination, m->source, m->fstype, m->flags, m->data);
+        rc = pe_streq(m->fstype, "tmpfs") ? mount_tmpfs(child, m, target, existed)
+                                          : mount_on(child, target, m->destination, m->source, m->fstype, m->flags, m->data);
         if (rc != 0 && child->error.err == EPERM && pe_streq(m->fstype, "sysfs")) {
             // In a user namespace without its own network namespace sysfs cannot be
             // mounted; runc binds the host's /sys instead.
@@ -330,6 +415,7 @@ static int one_mount(pe_child *child, const petrel_mount *m) {
     }
     close(target);
     if (rc == 0 && m->propagation != 0) rc = adjust_mount(child, m->destination, m->propagation);
+    if (rc == 0 && (m->attr_set || m->attr_clr)) rc = set_recursive_attributes(child, m);
     return rc;
 }
 

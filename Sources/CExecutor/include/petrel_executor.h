@@ -68,6 +68,12 @@ typedef struct {
     // it is bind-mounted (runc does the same), so the container sees its own limits at
     // /sys/fs/cgroup/<subsystem>; an empty string or NULL mounts the hierarchy itself.
     const char *const *cgroup_v1_sources;
+    // runc's recursive options (rro, rnosuid, ...): mount_setattr(AT_RECURSIVE) bits applied
+    // to the mount and its submounts once it is in place (0 and 0: nothing to do).
+    unsigned long long attr_set;
+    unsigned long long attr_clr;
+    // tmpfs only, runc's tmpcopyup: the new tmpfs gets a copy of the directory it covers.
+    int copy_up;
 } petrel_mount;
 
 typedef struct {

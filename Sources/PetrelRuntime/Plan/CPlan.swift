@@ -70,6 +70,9 @@ extension ExecutionPlan {
             lowered.propagation = mount.propagation
             lowered.recursive = mount.recursive ? 1 : 0
             lowered.target_is_file = mount.targetIsFile ? 1 : 0
+            lowered.attr_set = mount.recursiveAttrSet
+            lowered.attr_clr = mount.recursiveAttrClear
+            lowered.copy_up = mount.copyUp ? 1 : 0
             lowered.cgroup_v1_subsystems = mount.cgroupSubsystems.isEmpty ? nil : arena.stringArray(mount.cgroupSubsystems)
             lowered.cgroup_v1_sources = mount.cgroupSources.count == mount.cgroupSubsystems.count && !mount.cgroupSources.isEmpty
                 ? arena.stringArray(mount.cgroupSources) : nil

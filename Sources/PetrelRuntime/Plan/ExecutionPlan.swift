@@ -30,6 +30,11 @@ public struct ExecutionPlan: Sendable, Equatable {
         /// Bind mounts only: made id-mapped by the parent (open_tree + mount_setattr)
         /// before the clone, then moved into place by the child.
         public var idmap: IDMapping?
+        /// runc's recursive options: mount_setattr(AT_RECURSIVE) after the mount.
+        public var recursiveAttrSet: UInt64 = 0
+        public var recursiveAttrClear: UInt64 = 0
+        /// tmpfs `tmpcopyup`: copy what the tmpfs covers into it.
+        public var copyUp = false
     }
 
     /// The user namespace an id-mapped mount takes its mapping from, as
