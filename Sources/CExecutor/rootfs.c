@@ -523,6 +523,7 @@ int pe_switch_root(pe_child *child) {
     const petrel_plan *plan = child->plan;
     if (fchdir(child->root_fd) != 0) return pe_fail(&child->error, errno, "pivot_root", "fchdir", plan->rootfs, NULL);
     if (plan->no_pivot) {
+        if (pe_hide_host_pseudo_filesystems(child) != 0) return -1;
         if (mount(plan->rootfs, "/", NULL, MS_MOVE, NULL) != 0) {
             return pe_fail(&child->error, errno, "pivot_root", "mount", plan->rootfs, "MS_MOVE to /");
         }

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+/// /proc and mount-point details that engines and other runtimes found (issue 12, items
+/// 13 and 14): containers without /proc, --no-pivot and fresh procfs/sysfs mounts,
+/// dangling symlinks as mount destinations.
+@Suite(Harness.enabled)
+struct MountPoints {
+    private func dropMounts(_ t: Sandbox, _ destinations: Set<String>) throws {
+        try t.editConfig { config in
+            let mounts = config["mounts"] as? [[String: Any]] ?? []
+            config["mounts"] = mounts.filter { !destinations.contains($0["destination"] as? String ?? "") }
+        }
+        // The default masked and readonly paths are all below /proc and /sys.
+        try t.setConfig("linux.maskedPaths", [String]())
+        try t.setConfig("linux.readonlyPaths", [String]())
+    }
+
+    private func addSysAdmin(_ t: Sandbox) throws {
+        for set in ["bounding", "effective", "permitted"] {
+            try t.editConfig { config in
+                var process = config["process"] as? [String: Any] ?? [:]
+                var caps = process["capabilities"] as? [String: Any] ?? [:]
+                caps[set] = (caps[set] as? [String] ?? []) + ["CAP_SYS_ADMIN"]
+                process["capabilities"] = caps
+                config["process"] = process
+            }
+        }
+    }
+
+    @Test("a container without a /proc mount is created and started (the exec fifo is reopened through the host's procfs)",
+          .enabled(if: !Harness.isRunc, "runc 1.1.5's init needs the container's /proc (it lists /proc/self/fd)"))
+    func withoutProc() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try dropMounts(t, ["/proc"])
+        try t.setConfig("root.readonly", false)
+        let id = try t.create(["sh", "-c", "ls /proc > /proc-listing; echo started > /marker"])
+        let start = t.runtime(["start", id])
+        #expect(start.status == 0, "\(start)")
+        #expect(t.waitForStatus(id, "stopped"))
+        #expect((try? String(contentsOfFile: t.rootfs + "/marker", encoding: .utf8)) == "started\n")
+        #expect((try? String(contentsOfFile: t.rootfs + "/proc-listing", encoding: .utf8)) == "", "/proc is the image's empty directory")
+        _ = t.runtime(["delete", "--force", id])
+    }
+
+    /// With pivot_root the host's procfs and sysfs are gone from the container's mount
+    /// namespace, and the kernel refuses a user namespace a new one. Under --no-pivot's chroot
+    /// they stay there, and would let the container mount a fresh, unmasked one.
+    @Test("--no-pivot in a user namespace: the container cannot mount a fresh procfs or sysfs",
+          .enabled(if: !Harness.isRunc, "runc 1.1.5's init needs the container's /proc (it lists /proc/self/fd): this case cannot start there"),
+          arguments: [false, true])
+    func noPivotFreshProc(noPivot: Bool) throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.useUserNamespace()
+        try dropMounts(t, ["/proc", "/sys"])
+        try addSysAdmin(t)
+        let script = """
+            mkdir -p /tmp/p /tmp/s; \
+            mount -t proc proc /tmp/p 2>/dev/null && echo proc-mounted || echo proc-refused; \
+            mount -t sysfs sysfs /tmp/s 2>/dev/null && echo sysfs-mounted || echo sysfs-refused
+            """
+        let result = try t.run(["sh", "-c", script], extra: noPivot ? ["--no-pivot"] : [])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.lines == ["proc-refused", "sysfs-refused"], "\(result)")
+    }
+
+    @Test("--no-pivot in a user namespace with its own /proc and /sys still works")
+    func noPivotUserNamespace() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.useUserNamespace()
+        let out = try t.output(["sh", "-c", "cat /proc/self/uid_map | tr -s ' '; ls /sys/kernel >/dev/null && echo sys"], extra: ["--no-pivot"])
+        #expect(out.split(separator: "\n").map(String.init) == [" 0 100000 65536", "sys"], "\(out)")
+    }
+}
