@@ -74,7 +74,44 @@ static unsigned long locked_flags(const char *path) {
     return flags;
 }
 
+/// Symlinks followed while creating a mount destination (the kernel's own limit).
+#define PE_MAX_CREATE_LINKS 40
+
+static int open_in_root(pe_child *child, const char *path, bool create, bool last_is_file, const char *step, int links);
+
+/// A dangling symlink met while creating `path`: continue at its target (resolved inside the
+/// root like everything else), followed by the rest of the path, as runc and crun do.
+static int follow_dangling(pe_child *child, int parent, const char *prefix, size_t start, const char *rest,
+                           bool last_is_file, const char *step, int links) {
+    char target[PE_PATH_MAX];
+    ssize_t length = readlinkat(parent, prefix + start, target, sizeof(target) - 1);
+    if (length < 0) return pe_fail(&child->error, errno, step, "readlinkat", prefix, NULL);
+    target[length] = 0;
+    if (links >= PE_MAX_CREATE_LINKS) return pe_fail(&child->error, ELOOP, step, "openat2", prefix, "too many symlinks");
+    char next[PE_PATH_MAX];
+    next[0] = 0;
+    if (target[0] != '/') {
+        // Relative to the link's directory.
+        pe_strlcpy(next, "/", sizeof(next));
+        if (start > 0) {
+            char dir[PE_PATH_MAX];
+            pe_strlcpy(dir, prefix, sizeof(dir));
+            dir[start - 1] = 0;
+            pe_append(next, sizeof(next), dir);
+            pe_append(next, sizeof(next), "/");
+        }
+    }
+    bool fits = pe_append(next, sizeof(next), target);
+    if (*rest) fits = fits && pe_append(next, sizeof(next), "/") && pe_append(next, sizeof(next), rest);
+    if (!fits) return pe_fail(&child->error, ENAMETOOLONG, step, "openat2", prefix, NULL);
+    return open_in_root(child, next, true, last_is_file, step, links + 1);
+}
+
 int pe_open_in_root(pe_child *child, const char *path, bool create, bool last_is_file, const char *step) {
+    return open_in_root(child, path, create, last_is_file, step, 0);
+}
+
+static int open_in_root(pe_child *child, const char *path, bool create, bool last_is_file, const char *step, int links) {
     const unsigned long long resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     // The path relative to the root, without leading slashes.
     while (*path == '/') path++;
@@ -118,6 +155,14 @@ int pe_open_in_root(pe_child *child, const char *path, bool create, bool last_is
             }
             if (parent < 0) return pe_fail(&child->error, errno, step, "openat2", prefix, NULL);
             const char *name = prefix + start;
+            struct stat link_info;
+            if (fstatat((int)parent, name, &link_info, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(link_info.st_mode)) {
+                const char *rest = path + end;
+                while (*rest == '/') rest++;
+                int followed = follow_dangling(child, (int)parent, prefix, start, rest, last_is_file, step, links);
+                close((int)parent);
+                return followed;
+            }
             int rc;
             if (last && last_is_file) {
                 rc = openat((int)parent, name, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);

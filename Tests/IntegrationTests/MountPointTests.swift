@@ -74,4 +74,46 @@ struct MountPoints {
         let out = try t.output(["sh", "-c", "cat /proc/self/uid_map | tr -s ' '; ls /sys/kernel >/dev/null && echo sys"], extra: ["--no-pivot"])
         #expect(out.split(separator: "\n").map(String.init) == [" 0 100000 65536", "sys"], "\(out)")
     }
+
+    @Test("a mount destination that is a dangling absolute symlink: its target is created inside the rootfs and mounted")
+    func danglingAbsoluteLink() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        let fm = FileManager.default
+        try fm.createSymbolicLink(atPath: t.rootfs + "/danglink", withDestinationPath: "/made/here")
+        t.onCleanup { try? fm.removeItem(atPath: t.rootfs + "/danglink"); try? fm.removeItem(atPath: t.rootfs + "/made") }
+        try t.addMount(destination: "/danglink", type: "tmpfs", source: "tmpfs", options: ["size=1m"])
+        let out = try t.output(["sh", "-c", "grep -c ' /made/here tmpfs ' /proc/mounts; readlink /danglink"])
+        #expect(out.split(separator: "\n").map(String.init) == ["1", "/made/here"], "\(out)")
+        #expect(fm.fileExists(atPath: t.rootfs + "/made/here"))
+    }
+
+    @Test("a bind-mounted file onto a dangling relative symlink lands on its target")
+    func danglingRelativeLink() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: t.rootfs + "/links", withIntermediateDirectories: true)
+        try fm.createSymbolicLink(atPath: t.rootfs + "/links/conf", withDestinationPath: "../targets/conf")
+        t.onCleanup { try? fm.removeItem(atPath: t.rootfs + "/links"); try? fm.removeItem(atPath: t.rootfs + "/targets") }
+        let source = try t.hostDir("files") + "/conf"
+        try "bound\n".write(toFile: source, atomically: false, encoding: .utf8)
+        try t.addMount(destination: "/links/conf", type: "bind", source: source, options: ["bind", "ro"])
+        #expect(try t.output(["cat", "/links/conf", "/targets/conf"]) == "bound\nbound")
+    }
+
+    @Test("a dangling symlink destination pointing out of the rootfs is created inside it, never on the host")
+    func danglingLinkOutOfRoot() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        let fm = FileManager.default
+        let token = "escape-" + Harness.randomToken()
+        try fm.createSymbolicLink(atPath: t.rootfs + "/out", withDestinationPath: "../../../../../../../tmp/" + token)
+        t.onCleanup { try? fm.removeItem(atPath: t.rootfs + "/out"); try? fm.removeItem(atPath: t.rootfs + "/tmp/" + token) }
+        try t.addMount(destination: "/out", type: "tmpfs", source: "tmpfs", options: ["size=1m"])
+        let result = try t.run(["sh", "-c", "grep -c ' /tmp/\(token) tmpfs ' /proc/mounts"])
+        #expect(result.status == 0 && result.out == "1", "\(result)")
+        #expect(!fm.fileExists(atPath: "/tmp/" + token), "nothing created on the host")
+        #expect(fm.fileExists(atPath: t.rootfs + "/tmp/" + token))
+    }
 }
