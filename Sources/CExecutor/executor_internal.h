@@ -111,6 +111,8 @@ int pe_no_pivot_lock_types(const petrel_plan *plan);
 /// tmpfs covers a subdirectory of each host procfs/sysfs to lock, so that the locked copies
 /// keep the container from mounting a new, unmasked one.
 int pe_lock_host_pseudo_filesystems(pe_child *child);
+/// Makes a read-only /dev tmpfs read-only once its submounts, devices and links are in place.
+int pe_finish_dev(pe_child *child);
 int pe_bind_fd(pe_child *child, int source_fd, int target_fd, bool recursive, bool readonly, const char *step,
                const char *display);
 

@@ -304,7 +304,7 @@ static int move_tree(pe_child *child, const petrel_mount *m, int target_fd) {
                       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
     int saved = errno;
     close(m->tree_fd);
-    if (rc != 0) return pe_fail(&child->error, saved, "mount", "move_mount", m->destination, "id-mapped");
+    if (rc != 0) return pe_fail(&child->error, saved, "mount", "move_mount", m->destination, m->idmapped ? "id-mapped" : NULL);
     return 0;
 }
 
@@ -341,6 +341,21 @@ static bool destination_exists(pe_child *child, const char *path) {
     if (fd < 0) return false;
     close((int)fd);
     return true;
+}
+
+/// A read-only tmpfs on /dev is mounted writable, filled (submounts, devices, links) and made
+/// read-only by pe_finish_dev, as runc does.
+static bool is_readonly_dev(const petrel_mount *m) {
+    return m->kind == PETREL_MOUNT_FILESYSTEM && (m->flags & MS_RDONLY) && pe_streq(m->fstype, "tmpfs") &&
+           pe_streq(m->destination, "/dev");
+}
+
+int pe_finish_dev(pe_child *child) {
+    for (size_t i = 0; i < child->plan->mount_count; i++) {
+        const petrel_mount *m = &child->plan->mounts[i];
+        if (is_readonly_dev(m) && adjust_mount(child, m->destination, MS_BIND | MS_REMOUNT | m->flags) != 0) return -1;
+    }
+    return 0;
 }
 
 static bool has_mode_option(const char *data) {
@@ -384,7 +399,7 @@ static int mount_tmpfs(pe_child *child, const petrel_mount *m, int target, bool 
         covered = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (covered < 0) return pe_fail(&child->error, errno, "mount", "open", m->destination, "tmpcopyup");
     }
-    unsigned long flags = covered >= 0 ? (m->flags & ~(unsigned long)MS_RDONLY) : m->flags;
+    unsigned long flags = covered >= 0 || is_readonly_dev(m) ? (m->flags & ~(unsigned long)MS_RDONLY) : m->flags;
     int rc = mount_on(child, target, m->destination, m->source, m->fstype, flags, options);
     if (rc == 0 && covered >= 0) {
         int fresh = pe_open_in_root(child, m->destination, false, false, "mount");
@@ -399,7 +414,7 @@ static int mount_tmpfs(pe_child *child, const petrel_mount *m, int target, bool 
         rc = root < 0 ? -1 : pe_copy_up(child, covered, root, m->destination);
         if (rc == 0) (void)fchown(root, covered_info.st_uid, covered_info.st_gid);
         if (root >= 0) close(root);
-        if (rc == 0 && (m->flags & MS_RDONLY)) rc = adjust_mount(child, m->destination, MS_BIND | MS_REMOUNT | m->flags);
+        if (rc == 0 && (m->flags & MS_RDONLY) && !is_readonly_dev(m)) rc = adjust_mount(child, m->destination, MS_BIND | MS_REMOUNT | m->flags);
     }
     if (covered >= 0) close(covered);
     return rc;
@@ -432,6 +447,13 @@ static int one_mount(pe_child *child, const petrel_mount *m) {
             rc = move_tree(child, m, target);
         } else {
             rc = mount_on(child, target, m->destination, m->source, NULL, MS_BIND | (m->recursive ? MS_REC : 0), NULL);
+            if (rc != 0 && m->tree_fd >= 0 && (child->error.err == EACCES || child->error.err == EPERM)) {
+                // The container's root cannot reach the source: the parent's copy, made before
+                // the user namespace existed, goes there instead.
+                rc = move_tree(child, m, target);
+            } else if (m->tree_fd >= 0) {
+                close(m->tree_fd);
+            }
             if (rc != 0) {
                 pe_strlcpy(child->error.detail, "bind ", sizeof(child->error.detail));
                 pe_append(child->error.detail, sizeof(child->error.detail), m->source);

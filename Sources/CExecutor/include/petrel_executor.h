@@ -61,6 +61,9 @@ typedef struct {
     // the source (petrel_open_idmapped_tree, made by the parent before the clone: only the
     // host's root may idmap); the child moves it onto the destination instead of binding
     // `source`, then closes it.
+    // Not idmapped but tree_fd >= 0 (a user namespace): a plain detached copy of the source,
+    // used when the container's root cannot bind `source` itself (EACCES/EPERM), as runc
+    // opens bind sources before it enters the user namespace.
     int idmapped;
     int tree_fd;
     // PETREL_MOUNT_CGROUP_V1 only, parallel to cgroup_v1_subsystems (or NULL): the host
@@ -259,6 +262,11 @@ int petrel_userns_open(const char *uid_map, const char *gid_map, petrel_error *e
 /// A detached copy of the mount at `source` (open_tree OPEN_TREE_CLONE, with submounts when
 /// `recursive_clone`), id-mapped through userns_fd (mount_setattr MOUNT_ATTR_IDMAP, on the
 /// submounts too when `recursive_idmap`). Returns the tree fd (CLOEXEC) or -1 with *error.
+/// A detached copy of the mount at `source` (open_tree OPEN_TREE_CLONE, with submounts when
+/// `recursive`), made by the parent for a user-namespaced container's bind mounts: the
+/// container's root may not be able to reach the source (a 0700 directory of the host's
+/// root). Returns the tree fd (CLOEXEC) or -1 with *error.
+int petrel_open_bind_tree(const char *source, int recursive, petrel_error *error);
 int petrel_open_idmapped_tree(const char *source, int userns_fd, int recursive_clone, int recursive_idmap,
                               petrel_error *error);
 
