@@ -185,6 +185,13 @@ static int open_in_root(pe_child *child, const char *path, bool create, bool las
 
 int pe_prepare_root(pe_child *child) {
     const petrel_plan *plan = child->plan;
+    if (plan->shared_mount_namespace) {
+        // The host's mount namespace: nothing here may mount or change propagation.
+        int fd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) return pe_fail(&child->error, errno, "rootfs", "open", plan->rootfs, NULL);
+        child->root_fd = fd;
+        return 0;
+    }
     unsigned long propagation = plan->root_propagation ? plan->root_propagation : (MS_SLAVE | MS_REC);
     // pivot_root refuses shared mounts and an unbindable "/" refuses the rootfs bind below:
     // keep "/" a slave until after the switch, where pe_switch_root applies them.
@@ -589,7 +596,9 @@ int pe_dev_symlinks(pe_child *child) {
 int pe_switch_root(pe_child *child) {
     const petrel_plan *plan = child->plan;
     if (fchdir(child->root_fd) != 0) return pe_fail(&child->error, errno, "pivot_root", "fchdir", plan->rootfs, NULL);
-    if (plan->no_pivot) {
+    if (plan->shared_mount_namespace) {
+        if (chroot(".") != 0) return pe_fail(&child->error, errno, "pivot_root", "chroot", plan->rootfs, "no mount namespace");
+    } else if (plan->no_pivot) {
         if (pe_hide_host_pseudo_filesystems(child) != 0) return -1;
         if (mount(plan->rootfs, "/", NULL, MS_MOVE, NULL) != 0) {
             return pe_fail(&child->error, errno, "pivot_root", "mount", plan->rootfs, "MS_MOVE to /");
@@ -618,7 +627,7 @@ int pe_switch_root(pe_child *child) {
     if (chdir("/") != 0) return pe_fail(&child->error, errno, "pivot_root", "chdir", "/", NULL);
     close(child->root_fd);
     child->root_fd = -1;
-    if (plan->root_propagation & (MS_SHARED | MS_UNBINDABLE)) {
+    if (!plan->shared_mount_namespace && (plan->root_propagation & (MS_SHARED | MS_UNBINDABLE))) {
         if (mount(NULL, "/", NULL, plan->root_propagation, NULL) != 0) {
             return pe_fail(&child->error, errno, "rootfs", "mount", "/", "rootfsPropagation");
         }

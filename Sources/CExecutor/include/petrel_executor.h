@@ -111,6 +111,10 @@ typedef struct {
     int root_readonly;
     unsigned long root_propagation;  // applied to "/" first; the planner defaults to MS_SLAVE|MS_REC
     int no_pivot;                // MS_MOVE + chroot instead of pivot_root
+    // No mount namespace (config-linux.md: it is inherited): the init mounts nothing, changes
+    // no propagation and only chroots into the rootfs; the validator refused whatever would
+    // need a mount (mounts, masked/readonly paths, readonly root, a terminal).
+    int shared_mount_namespace;
     const petrel_mount *mounts;
     size_t mount_count;
     const petrel_device *devices;    // default devices followed by linux.devices

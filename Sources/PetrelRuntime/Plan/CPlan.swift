@@ -57,6 +57,7 @@ extension ExecutionPlan {
         plan.root_readonly = rootReadonly ? 1 : 0
         plan.root_propagation = rootPropagation
         plan.no_pivot = noPivot ? 1 : 0
+        plan.shared_mount_namespace = sharedMountNamespace ? 1 : 0
         plan.mounts = arena.array(mounts.enumerated().map { (index, mount) in
             var lowered = petrel_mount()
             lowered.tree_fd = mountTrees[index] ?? -1

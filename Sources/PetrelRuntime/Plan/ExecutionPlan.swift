@@ -90,6 +90,8 @@ public struct ExecutionPlan: Sendable, Equatable {
     public var rootReadonly = false
     public var rootPropagation: UInt = MountFlag.slave | MountFlag.recursive
     public var noPivot = false
+    /// No mount namespace in the config: the runtime's is inherited (chroot, no mounts).
+    public var sharedMountNamespace = false
     public var mounts: [Mount] = []
     public var devices: [Device] = []
     public var setupDevSymlinks = true

@@ -61,6 +61,11 @@ public struct PlanBuilder {
             plan.rootPropagation = flags
         }
         plan.noPivot = options.noPivot
+        if !namespaces.contains(where: { $0.type == .mount }) {
+            plan.sharedMountNamespace = true
+            plan.rootPropagation = 0
+            Logger.shared.warning("linux.namespaces has no mount namespace: the container runs in the runtime's own mount namespace (the host's), chrooted into \(rootfs); no mount is made")
+        }
         let uidMappings = (linux?.uidMappings ?? []).map(Self.mappingLine)
         let gidMappings = (linux?.gidMappings ?? []).map(Self.mappingLine)
         // A joined user namespace has its maps already (runc still wants them in config.json).
