@@ -46,13 +46,17 @@ let package = Package(
             name: "TTRPC",
             dependencies: ["ShimProtocol", "CShim", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
+        .target(
+            name: "Shim",
+            dependencies: ["TTRPC", "ShimProtocol", "CShim", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         .executableTarget(
             name: "containerd-shim-petrel-v2",
-            dependencies: ["TTRPC", "ShimProtocol", "CShim", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+            dependencies: ["Shim", "TTRPC", "ShimProtocol", "CShim", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .testTarget(
             name: "ShimTests",
-            dependencies: ["TTRPC", "ShimProtocol", "CShim", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+            dependencies: ["Shim", "TTRPC", "ShimProtocol", "CShim", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "PetrelRuntimeTests", dependencies: ["PetrelRuntime", "OCI"]),

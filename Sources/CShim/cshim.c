@@ -4,6 +4,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 static int fill_addr(struct sockaddr_un *sa, const char *path) {
@@ -53,4 +56,31 @@ long cshim_peer_uid(int fd) {
     socklen_t len = sizeof(cred);
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) return -errno;
     return (long)cred.uid;
+}
+
+int cshim_set_subreaper(void) {
+    return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ? -errno : 0;
+}
+
+int cshim_spawn_daemon(const char *path, char *const argv[], char *const envp[], int listen_fd) {
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    pid_t pid = -1;
+    int rc = posix_spawn_file_actions_init(&fa);
+    if (rc) return -rc;
+    rc = posix_spawnattr_init(&attr);
+    if (rc) { posix_spawn_file_actions_destroy(&fa); return -rc; }
+    // dup2 onto 3 clears FD_CLOEXEC there (glibc also does so when listen_fd is already 3).
+    if (!rc) rc = posix_spawn_file_actions_adddup2(&fa, listen_fd, 3);
+    if (!rc) rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (!rc) rc = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    if (!rc) rc = posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    // Whatever else containerd (or a shell) left open must not reach the daemon: an inherited
+    // pipe would keep a reader of start's output waiting for EOF.
+    if (!rc) rc = posix_spawn_file_actions_addclosefrom_np(&fa, 4);
+    if (!rc) rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+    if (!rc) rc = posix_spawn(&pid, path, &fa, &attr, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    return rc ? -rc : pid;
 }

@@ -76,6 +76,9 @@ public final class Server {
 
     public var connectionCount: Int { connections.count }
 
+    /// Some answer is still queued for a peer that has not read it yet.
+    public var hasPendingOutput: Bool { connections.values.contains { $0.pendingOutput > 0 } }
+
     /// Listens on a unix socket path (an existing file there is an error: the caller decides).
     public func listen(path: String) throws(SystemError) {
         let fd = cshim_unix_listen(path, 128)
@@ -164,6 +167,8 @@ private final class ServerConnection {
     }
 
     func close() { conn.close() }
+
+    var pendingOutput: Int { conn.pendingOutput }
 
     private func received(_ frame: DecodedFrame) {
         switch frame {

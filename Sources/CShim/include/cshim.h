@@ -15,4 +15,10 @@ int cshim_accept(int listen_fd);
 // uid of the peer of a connected unix socket, or -errno.
 long cshim_peer_uid(int fd);
 
+// prctl is variadic: PR_SET_CHILD_SUBREAPER on the calling process. 0 or -errno.
+int cshim_set_subreaper(void);
+// posix_spawn of `path` in a new session, with `listen_fd` as fd 3 and stdin/stdout/stderr on
+// /dev/null (containerd waits for EOF on start's stdout: the daemon must not hold it).
+// Returns the pid or -errno.
+int cshim_spawn_daemon(const char *path, char *const argv[], char *const envp[], int listen_fd);
 #endif
