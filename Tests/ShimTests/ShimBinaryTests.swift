@@ -42,7 +42,10 @@ import Glibc
         let dir = me.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         var candidate = dir + "/containerd-shim-petrel-v2"
         if access(candidate, X_OK) != 0 { candidate = dir + "/../containerd-shim-petrel-v2" }
-        return candidate
+        // Absolute: the binary runs from inside the bundle directory.
+        guard let resolved = realpath(candidate, nil) else { return candidate }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// Runs `sh -c 'cd DIR && exec BIN ARGS'` and returns (stdout, exit status).
@@ -97,6 +100,7 @@ import Glibc
         #expect(rc2 == 0 && out2 == out1)
         #expect(readSmallFile(bundle + "/address") == out1)
 
+        guard rc1 == 0, !out1.isEmpty else { return }
         let path = String(address.dropFirst("unix://".count))
         let loop = try EventLoop()
         let client = try Client(path: path, loop: loop)
