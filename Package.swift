@@ -9,9 +9,12 @@ let package = Package(
         .executable(name: "petrel", targets: ["petrel"]),
         .library(name: "PetrelRuntime", targets: ["PetrelRuntime"]),
         .library(name: "OCI", targets: ["OCI"]),
+        .executable(name: "containerd-shim-petrel-v2", targets: ["containerd-shim-petrel-v2"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Only the shim targets link it (ShimProtocol, TTRPC, the shim binary); petrel stays free of it.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
     ],
     targets: [
         // Pure Codable types of the OCI runtime spec: no Linux calls.
@@ -31,6 +34,29 @@ let package = Package(
                 "PetrelRuntime", "OCI", "CExecutor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // The containerd shim: protobuf messages (generated from specs/proto by scripts/gen-proto),
+        // a single-threaded ttrpc server/client on epoll, and the shim binary.
+        .target(
+            name: "ShimProtocol",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        .target(name: "CShim", cSettings: [.define("_GNU_SOURCE")]),
+        .target(
+            name: "TTRPC",
+            dependencies: ["ShimProtocol", "CShim", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        .target(
+            name: "Shim",
+            dependencies: ["TTRPC", "ShimProtocol", "CShim", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        .executableTarget(
+            name: "containerd-shim-petrel-v2",
+            dependencies: ["Shim", "TTRPC", "ShimProtocol", "CShim", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        .testTarget(
+            name: "ShimTests",
+            dependencies: ["Shim", "TTRPC", "ShimProtocol", "CShim", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "PetrelRuntimeTests", dependencies: ["PetrelRuntime", "OCI"]),

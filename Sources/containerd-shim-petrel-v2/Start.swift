@@ -1,0 +1,93 @@
+import CShim
+import Shim
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `start`: reuse the group's live shim or spawn one; print only its address (containerd 1.6
+/// fails the start on any stderr output, so errors are the exit code plus a log line).
+func startShim(_ flags: ShimFlags) -> Int32 {
+    let group = shimGroup(configJSON: readSmallFile("config.json") ?? [], id: flags.id)
+    let directory = getenv("PETREL_SHIM_SOCKET_DIR").map { String(cString: $0) } ?? "/run/containerd/s"
+    let path = shimSocketPath(address: flags.address, namespace: flags.namespace, group: group, directory: directory)
+    let address = "unix://" + path
+
+    if socketAnswers(path) {
+        return announce(address)
+    }
+    unlink(path)  // a dead shim's leftover
+    mkdirAll(directory, mode: 0o711)
+    let fd = cshim_unix_listen(path, 128)
+    guard fd >= 0 else { return fail("listen \(path)", -fd) }
+    defer { close(fd) }
+
+    var argv = ["containerd-shim-petrel-v2"] + flags.serveArguments(socket: path)
+    let pid = withCStrings(&argv) { cargv in
+        cshim_spawn_daemon(selfPath(), cargv, environ, fd)
+    }
+    guard pid > 0 else {
+        unlink(path)
+        return fail("posix_spawn", -pid)
+    }
+    writeAddressFile(address)
+    return announce(address)
+}
+
+/// The real path, so that the daemon shows as containerd-shim-petrel-v2, not exe.
+private func selfPath() -> String {
+    var buf = [CChar](repeating: 0, count: 4096)
+    let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+    guard n > 0 else { return "/proc/self/exe" }
+    return String(decoding: buf[0 ..< n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+private func announce(_ address: String) -> Int32 {
+    writeAll(1, Array(address.utf8))
+    return 0
+}
+
+private func fail(_ what: String, _ err: Int32) -> Int32 {
+    // Not stderr (see above): syslog-free, the exit status is what containerd reports.
+    _ = what
+    return err == 0 ? 1 : min(err, 125)
+}
+
+private func socketAnswers(_ path: String) -> Bool {
+    let fd = cshim_unix_connect(path)
+    guard fd >= 0 else { return false }
+    close(fd)
+    return true
+}
+
+/// 1.6/1.7 reconnect to the shim from `<bundle>/address` after they restart.
+private func writeAddressFile(_ address: String) {
+    let fd = open("address", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+    guard fd >= 0 else { return }
+    writeAll(fd, Array(address.utf8))
+    close(fd)
+}
+
+func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { return }
+        offset += n
+    }
+}
+
+private func mkdirAll(_ path: String, mode: mode_t) {
+    var prefix = ""
+    for part in path.split(separator: "/") {
+        prefix += "/" + part
+        mkdir(prefix, mode)
+    }
+}
+
+private func withCStrings<R>(_ strings: inout [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer { for p in pointers { free(p) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
