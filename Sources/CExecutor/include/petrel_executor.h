@@ -241,6 +241,12 @@ int petrel_child_continue(petrel_child *child, petrel_error *error);
 /// filled: either the child's own report (PETREL_MSG_ERROR) or a description of how it
 /// died (socket closed). For PETREL_MSG_SECCOMP_FD, *received_fd gets the fd.
 int petrel_child_wait(petrel_child *child, int *received_fd, petrel_error *error);
+/// How long the parent waits for the init at each step of its setup (seconds; default
+/// PETREL_DEFAULT_SETUP_TIMEOUT). A wait that runs out fails with step "timeout", syscall
+/// "poll", path naming what was waited for, errno ETIMEDOUT.
+#define PETREL_DEFAULT_SETUP_TIMEOUT 300
+void petrel_set_setup_timeout(int seconds);
+int petrel_setup_timeout(void);
 /// After READY from an `exec` process: waits until execve closes the sync socket (0), or
 /// the process reports why it failed after READY (-1, `error` filled).
 int petrel_child_wait_exec(petrel_child *child, petrel_error *error);

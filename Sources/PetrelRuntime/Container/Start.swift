@@ -43,7 +43,11 @@ extension Runtime {
         defer { if notifyFd >= 0 { close(notifyFd) } }
         let fifo = store.execFifo(id)
         var execError = petrel_error()
+        SetupTimeout.configure()
         let released = petrel_exec_fifo_release(fifo, pidfd, &execError)
+        if released == -2 {
+            throw RuntimeError("cannot start container: " + SetupTimeout.message(waitingFor: "the init to execute its program"))
+        }
         guard released >= 0 else { throw RuntimeError.sys("cannot start container", "open", path: fifo) }
         unlink(fifo)
         guard released != 1 else { throw RuntimeError("cannot start container: its init exited before start") }
