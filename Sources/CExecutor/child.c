@@ -58,7 +58,8 @@ static _Noreturn void die_late(pe_child *child, int fifo, int status) {
 static void wait_continue(pe_child *child) {
     petrel_packet packet;
     ssize_t n;
-    do n = recv(child->sync_fd, &packet, sizeof(packet), 0); while (n < 0 && errno == EINTR);
+    // read(2), not recv: after an early seccomp filter only the plainest calls are sure.
+    do n = read(child->sync_fd, &packet, sizeof(packet)); while (n < 0 && errno == EINTR);
     if (n <= 0 || packet.type != PETREL_MSG_CONTINUE) _exit(1);
 }
 
@@ -239,10 +240,18 @@ static _Noreturn void run_process(pe_child *child) {
         if (plan->seccomp_notify && pe_load_seccomp(child) != 0) die(child, 1);
     }
 
-    // Cleared before READY: the parent exits right after it, and a death signal racing
-    // with that would kill a perfectly created container.
-    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-    send_packet(child, PETREL_MSG_READY);
+    if (child->fifo_fd >= 0) {
+        // The init dies with its creator until the container is recorded (a killed create
+        // must leave no unrecorded init), then stops dying with it before the parent exits.
+        send_packet(child, PETREL_MSG_READY);
+        wait_continue(child);
+        prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+        send_packet(child, PETREL_MSG_RECORDED);
+    } else {
+        // Cleared before READY: the parent exits right after it.
+        prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+        send_packet(child, PETREL_MSG_READY);
+    }
 
     // The fifo stays open (CLOEXEC) until execve: `start` reads to its end, so it learns
     // whether the program runs or why not.
@@ -299,6 +308,9 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
     // Nobody in the container may open /proc/<init>/exe (the host binary) while we
     // still run petrel's code; execve makes the process dumpable again.
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // Armed against the thread that cloned us (CLONE_PARENT from the first stage: still the
+    // runtime). A parent that died before this line is caught by wait_continue: its end of
+    // the sync socket is closed then (getppid() cannot tell: 0 in a new pid namespace).
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (close_inherited_fds(child) != 0) die(child, 1);
     wait_continue(child);

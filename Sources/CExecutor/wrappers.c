@@ -1,8 +1,10 @@
 // Thin wrappers for what Swift cannot import: variadic syscalls, macros, _GNU_SOURCE.
 #include "petrel_executor.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -24,7 +26,27 @@ int petrel_pidfd_open(pid_t pid, unsigned int flags) { return (int)syscall(SYS_p
 
 int petrel_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
 
-int petrel_exec_fifo_release(const char *path, int pidfd, petrel_error *error) {
+/// Whether any fd of `pid` is the file `fifo` is open on (the init keeps the exec fifo
+/// open from create until it has written its byte).
+static bool holds_file(pid_t pid, int fifo) {
+    struct stat target;
+    if (fstat(fifo, &target) != 0) return true;
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+    DIR *dir = opendir(path);
+    if (!dir) return true;  // cannot tell: keep waiting, as before
+    bool found = false;
+    struct dirent *entry;
+    while (!found && (entry = readdir(dir))) {
+        if (entry->d_name[0] == '.') continue;
+        struct stat info;
+        if (fstatat(dirfd(dir), entry->d_name, &info, 0) == 0 && info.st_dev == target.st_dev && info.st_ino == target.st_ino) found = true;
+    }
+    closedir(dir);
+    return found;
+}
+
+int petrel_exec_fifo_release(const char *path, int pidfd, pid_t pid, petrel_error *error) {
     memset(error, 0, sizeof(*error));
     int fifo = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fifo < 0) return -1;
@@ -51,6 +73,8 @@ int petrel_exec_fifo_release(const char *path, int pidfd, petrel_error *error) {
             if (errno == EINTR) continue;
             break;
         }
+        // Nothing for 100 ms (the init writes at once when it waits for us): is it still there?
+        if (ready == 0 && got == 0 && pid > 0 && !holds_file(pid, fifo)) { result = 3; break; }
         if (fds[0].revents & (POLLIN | POLLHUP)) {
             char scratch[256];
             bool full = got >= sizeof(data);

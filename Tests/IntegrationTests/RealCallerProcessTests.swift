@@ -115,12 +115,14 @@ struct RealCallerProcess {
         defer { t.cleanup() }
         try t.setConfig("root.readonly", false)
         try t.setConfig("process.cwd", "/tmp")
-        let marker = "PETREL_IT_HOOK_MARKER=\(Harness.randomToken())"
+        let token = Harness.randomToken()
+        let marker = "PETREL_IT_HOOK_MARKER=\(token)"
+        let cc = "cc-\(token)", st = "st-\(token)"
         try t.setConfig("hooks", [
             "prestart": [["path": "/bin/sh", "args": ["sh", "-c", "pwd > \(t.dir)/prestart.pwd; env > \(t.dir)/prestart.env"]]],
             // Before pivot_root: /bin/sh is the host's; relative paths land in the rootfs.
-            "createContainer": [["path": "/bin/sh", "args": ["sh", "-c", "pwd > cc.pwd; env > cc.env"]]],
-            "startContainer": [["path": "/bin/sh", "args": ["sh", "-c", "pwd > st.pwd; env > st.env"]]],
+            "createContainer": [["path": "/bin/sh", "args": ["sh", "-c", "pwd > \(cc).pwd; env > \(cc).env"]]],
+            "startContainer": [["path": "/bin/sh", "args": ["sh", "-c", "pwd > \(st).pwd; env > \(st).env"]]],
         ])
         let id = t.newID("hookcwd")
         try t.setArgs(["true"])
@@ -129,14 +131,18 @@ struct RealCallerProcess {
         #expect(result.status == 0, "\(result)")
         func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "<missing \(path)>" }
         let rootfs = URL(fileURLWithPath: t.rootfs).resolvingSymlinksInPath().path
-        #expect(read(t.rootfs + "/cc.pwd") == rootfs + "\n", "createContainer's cwd is the rootfs")
-        #expect(read(t.rootfs + "/cc.env").contains("TERM=xterm"), "createContainer without env: process.env")
-        #expect(!read(t.rootfs + "/cc.env").contains(marker))
-        #expect(read(t.rootfs + "/tmp/st.pwd") == "/tmp\n", "startContainer's cwd is process.cwd")
-        #expect(read(t.rootfs + "/tmp/st.env").contains("TERM=xterm"), "startContainer without env: process.env")
-        #expect(read(t.rootfs + "/tmp/st.env").contains("HOME=/root"), "startContainer without env: HOME as the init's")
+        #expect(read(t.rootfs + "/\(cc).pwd") == rootfs + "\n", "createContainer's cwd is the rootfs")
+        #expect(read(t.rootfs + "/\(cc).env").contains("TERM=xterm"), "createContainer without env: process.env")
+        #expect(!read(t.rootfs + "/\(cc).env").contains(marker))
+        #expect(read(t.rootfs + "/tmp/\(st).pwd") == "/tmp\n", "startContainer's cwd is process.cwd")
+        #expect(read(t.rootfs + "/tmp/\(st).env").contains("TERM=xterm"), "startContainer without env: process.env")
+        #expect(read(t.rootfs + "/tmp/\(st).env").contains("HOME=/root"), "startContainer without env: HOME as the init's")
         #expect(read(t.dir + "/prestart.env").contains(marker), "a host hook without env gets the runtime's environment")
-        #expect(!FileManager.default.fileExists(atPath: "/cc.pwd") && !FileManager.default.fileExists(atPath: "/st.pwd"))
+        // Before the fix the createContainer hook ran in the host's / and wrote there.
+        for leaked in ["/\(cc).pwd", "/\(cc).env", "/\(st).pwd", "/\(st).env"] {
+            #expect(!FileManager.default.fileExists(atPath: leaked), "a hook wrote \(leaked) on the host")
+            try? FileManager.default.removeItem(atPath: leaked)
+        }
     }
 
     @Test("an init OOM-killed during setup: the error names the memory limit, not signal 9",

@@ -74,3 +74,16 @@ extension RealCallers {
         #expect(!t.listedIDs().contains(id))
     }
 }
+
+extension RealCallers {
+    @Test("the init's inheritable and ambient sets are empty unless the config names them (crun's CVE-2022-27650)")
+    func noImplicitInheritable() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        let caps = ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
+        try t.setConfig("process.capabilities", ["bounding": caps, "effective": caps, "permitted": caps])
+        let out = try t.output(["sh", "-c", "grep -E '^Cap(Inh|Amb)' /proc/self/status"])
+        #expect(out.contains("CapInh:\t0000000000000000"), "\(out)")
+        #expect(out.contains("CapAmb:\t0000000000000000"), "\(out)")
+    }
+}

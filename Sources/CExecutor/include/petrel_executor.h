@@ -200,6 +200,9 @@ enum petrel_message {
     PETREL_MSG_MOUNTS_DONE = 4,  // child -> parent: see pause_before_pivot
     PETREL_MSG_SECCOMP_FD = 5,   // child -> parent: seccomp listener fd attached (SCM_RIGHTS)
     PETREL_MSG_HANDOFF = 6,      // first stage -> parent: the init's pidfd attached (SCM_RIGHTS); see petrel_spawn
+    PETREL_MSG_RECORDED = 7,     // init -> parent, with an exec fifo: after READY the init waits for a CONTINUE
+                                 // (the parent has written the container's record), clears its death signal,
+                                 // then sends this. Until then it dies with the parent.
 };
 
 /// A failure inside the executor: which step, which syscall, on what path, and errno.
@@ -283,8 +286,11 @@ int petrel_pidfd_send_signal(int pidfd, int sig);
 /// Opens `path` for reading without blocking and waits until a writer delivers a byte, or
 /// the process behind pidfd exits; then reads to the end (the init keeps the fifo open
 /// until its execve). Returns 0 when the program was executed, 1 when the process exited
-/// before the byte, 2 when it failed after it (`error` filled), -1 on error (errno set).
-int petrel_exec_fifo_release(const char *path, int pidfd, petrel_error *error);
+/// before the byte, 2 when it failed after it (`error` filled), 3 when the init (`pid`) no
+/// longer holds the fifo at all (an earlier start released it and was killed before
+/// removing the fifo: no byte will ever come), -2 when the setup timeout ran out first
+/// (errno ETIMEDOUT), -1 on error (errno set).
+int petrel_exec_fifo_release(const char *path, int pidfd, pid_t pid, petrel_error *error);
 int petrel_mkfifo(const char *path, unsigned int mode);
 /// Opens `path` for reading (O_NONBLOCK, O_NOCTTY, CLOEXEC) resolved inside the directory
 /// `root` (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS). The fd or -1 (errno set).

@@ -42,11 +42,37 @@ public enum Cgroups {
         cgroupsPath: String?, id: String, driver: CgroupDriver, layout: CgroupLayout = CgroupLayout.detect(),
         procSelfCgroup: String? = nil
     ) throws(RuntimeError) -> any CgroupManager {
+        let planned = try plan(cgroupsPath: cgroupsPath, id: id, driver: driver, layout: layout, procSelfCgroup: procSelfCgroup)
+        return try create(planned, layout: layout)
+    }
+
+    /// Where the cgroup will be, before anything is made. `created` lists the directories
+    /// missing now (parents first), which `create` is about to make: `create` records this in
+    /// its provisional state first, so a kill while the directories are made leaves them
+    /// named in a record.
+    public static func plan(
+        cgroupsPath: String?, id: String, driver: CgroupDriver, layout: CgroupLayout = CgroupLayout.detect(),
+        procSelfCgroup: String? = nil
+    ) throws(RuntimeError) -> CgroupRecord {
         let inner = try CgroupPath.inner(cgroupsPath: cgroupsPath, id: id, driver: driver)
         var own = procSelfCgroup ?? ""
         if procSelfCgroup == nil { own = try FileSystem.readText("/proc/self/cgroup") }
         let directories = try CgroupPath.directories(for: inner, layout: layout, procSelfCgroup: own)
         guard !directories.isEmpty else { throw RuntimeError("no cgroup hierarchy is mounted under \(CgroupLayout.root)") }
+        var missing: [String] = []
+        for directory in directories {
+            var current = ""
+            for component in directory.path.split(separator: "/") {
+                current += "/" + component
+                if !missing.contains(current) && !FileSystem.exists(current) { missing.append(current) }
+            }
+        }
+        return CgroupRecord(version: layout.mode == .unified ? 2 : 1, directories: directories, created: missing)
+    }
+
+    /// Makes the planned directories; the manager's record lists the ones actually made.
+    public static func create(_ planned: CgroupRecord, layout: CgroupLayout) throws(RuntimeError) -> any CgroupManager {
+        let directories = planned.directories
         var created: [String] = []
         do throws(RuntimeError) {
             for directory in directories {
@@ -61,9 +87,8 @@ public enum Cgroups {
                     throw RuntimeError("container's cgroup unexpectedly frozen: \(directory.path) (thaw it or choose another linux.cgroupsPath)")
                 }
             }
-            let version = layout.mode == .unified ? 2 : 1
-            let record = CgroupRecord(version: version, directories: directories, created: created)
-            if version == 2 {
+            let record = CgroupRecord(version: planned.version, directories: directories, created: created)
+            if record.version == 2 {
                 var manager = CgroupV2Manager(record: record)
                 manager.enableFailures = CgroupTree.enableControllers(below: layout.unifiedMountPoint ?? CgroupLayout.root, for: manager.path)
                 return manager
@@ -88,6 +113,20 @@ public enum Cgroups {
             return false
         }
         return state != "THAWED"
+    }
+
+    /// The part of an interrupted create's cgroup that is safe to clean up: the directories
+    /// it made, and pre-existing ones only while empty. A cgroup that existed before and
+    /// holds processes belongs to someone else (create refuses to share it), so nothing in
+    /// it is killed.
+    public static func abandoned(_ record: CgroupRecord) -> CgroupRecord {
+        let made = Set(record.created)
+        var kept = record
+        kept.directories = record.directories.filter { made.contains($0.path) || CgroupFile.allPids($0.path).isEmpty }
+        for skipped in record.directories where !kept.directories.contains(skipped) {
+            Logger.shared.warning("cgroup \(skipped.path) existed before the interrupted create and holds processes: left alone")
+        }
+        return kept
     }
 
     public static func manager(for record: CgroupRecord) -> any CgroupManager {

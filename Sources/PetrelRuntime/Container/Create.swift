@@ -51,13 +51,25 @@ extension Runtime {
         let deviceRules = try DeviceRules.rules(resources: linux?.resources?.devices, devices: linux?.devices)
         let intelRdt = try IntelRdt.plan(linux?.intelRdt, id: request.id)
         let netDevices = try NetDevices.plan(linux?.netDevices, namespaces: linux?.namespaces ?? [])
+        let layout = CgroupLayout.detect()
+        let plannedCgroup = try Cgroups.plan(cgroupsPath: linux?.cgroupsPath, id: request.id, driver: request.cgroupDriver, layout: layout)
+        guard let creator = ProcessIdentity.current() else { throw RuntimeError("cannot read /proc/self/stat") }
 
         let lock = try store.create(request.id)
+        // Provisional until the init is ready: see ContainerRecord. Without the config
+        // (encoding it twice is most of the cost): nothing reads it from a provisional record.
+        var record = ContainerRecord(
+            ociVersion: bundle.spec.ociVersion, id: request.id, pid: 0, bundle: bundle.path,
+            rootfs: bundle.rootfs, created: Clock.rfc3339(nanoseconds: true), owner: "",
+            annotations: bundle.spec.annotations, initStartTime: 0,
+            ownPidNamespace: plan.namespaces.contains { $0.cloneFlag == NamespaceFlag.cloneFlag(.pid) && $0.path == nil },
+            config: Spec(ociVersion: bundle.spec.ociVersion), cgroup: plannedCgroup, creator: creator)
         var consoleSocket: Int32 = -1
         var initProcess: InitProcess?
         var cgroup: (any CgroupManager)?
         var cgroupFd: Int32 = -1
         do throws(RuntimeError) {
+            try store.save(record)
             try notify?.makeDirectory()
             guard petrel_mkfifo(store.execFifo(request.id), 0o622) == 0 else {
                 throw RuntimeError.sys("cannot create exec fifo", "mkfifo", path: store.execFifo(request.id))
@@ -73,7 +85,7 @@ extension Runtime {
             // The cgroup is complete, limits and device filter included, before the init
             // exists: it is born inside (v2, CLONE_INTO_CGROUP) or moved in before it runs
             // a single step of its own (v1), so nothing escapes the limits.
-            let manager = try Cgroups.create(cgroupsPath: linux?.cgroupsPath, id: request.id, driver: request.cgroupDriver)
+            let manager = try Cgroups.create(plannedCgroup, layout: layout)
             cgroup = manager
             try manager.apply(linux?.resources ?? LinuxResources(), devices: deviceRules)
             cgroupFd = try manager.openDirectoryForClone() ?? -1
@@ -109,13 +121,14 @@ extension Runtime {
             guard let stat = ProcessStat.read(pid: child.pid) else {
                 throw RuntimeError("container init \(child.pid) exited during create")
             }
-            let record = ContainerRecord(
-                ociVersion: bundle.spec.ociVersion, id: request.id, pid: child.pid, bundle: bundle.path,
-                rootfs: bundle.rootfs, created: Clock.rfc3339(nanoseconds: true), owner: "",
-                annotations: bundle.spec.annotations, initStartTime: stat.startTime,
-                ownPidNamespace: plan.namespaces.contains { $0.cloneFlag == NamespaceFlag.cloneFlag(.pid) && $0.path == nil },
-                config: bundle.spec, cgroup: manager.record)
+            record.pid = child.pid
+            record.initStartTime = stat.startTime
+            record.cgroup = manager.record
+            record.config = bundle.spec
+            record.creator = nil
             try store.save(record)
+            // Until now the init dies with this process; only a recorded one may outlive it.
+            try child.confirmRecorded()
             if let pidFile = request.pidFile {
                 try FileSystem.writeAtomically(FileSystem.absolute(pidFile), Array("\(child.pid)".utf8))
             }
@@ -127,16 +140,19 @@ extension Runtime {
             initProcess?.abort()
             let reported = SetupOOM.explain(error, cgroup: cgroup, spec: bundle.spec)
             if cgroupFd >= 0 { close(cgroupFd) }
+            var cleaned = true
             if let cgroup {
                 do throws(RuntimeError) {
                     try cgroup.destroy()
                 } catch let cleanup {
-                    Logger.shared.warning("cannot remove the cgroup of the failed container: \(cleanup)")
+                    // The provisional record keeps naming the cgroup for `delete --force`.
+                    cleaned = false
+                    Logger.shared.warning("cannot remove the cgroup of the failed container (`delete --force` retries): \(cleanup)")
                 }
             }
             if consoleSocket >= 0 { close(consoleSocket) }
             if intelRdt != nil { IntelRdt.remove(linux?.intelRdt, id: request.id) }
-            try? store.remove(request.id)
+            if cleaned { try? store.remove(request.id) }
             throw reported
         }
     }

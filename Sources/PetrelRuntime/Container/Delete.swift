@@ -23,6 +23,7 @@ extension Runtime {
             return
         }
         let record = try store.load(id)
+        if record.isProvisional { return try deleteInterrupted(record) }
         let status = status(of: record)
         let cgroup = record.cgroup.map(Cgroups.manager(for:))
         if status != .stopped {
@@ -40,6 +41,26 @@ extension Runtime {
         HookRunner.runWarning(.poststop, spec: record.config, state: State(
             ociVersion: record.config.ociVersion, id: id, status: .stopped, bundle: record.bundle,
             annotations: record.annotations))
+    }
+
+    /// The remains of a create that died before its init was ready, with or without
+    /// `--force`: its init died with it, so there is nothing to stop, only the cgroup it
+    /// was making (whatever is in the directories it made is killed) and the state. The
+    /// container was never created: no poststop hooks.
+    private func deleteInterrupted(_ record: ContainerRecord) throws(RuntimeError) {
+        let id = JSONText.quote(record.id)
+        if let creator = record.creator, creator.isAlive {
+            throw RuntimeError("container \(id) is still being created by process \(creator.pid): wait for it to finish, then delete")
+        }
+        if let cgroup = record.cgroup {
+            do throws(RuntimeError) {
+                try Cgroups.manager(for: Cgroups.abandoned(cgroup)).destroy()
+            } catch {
+                throw RuntimeError("cannot clean up after the interrupted create of container \(id): \(error); "
+                    + "the state is kept: retry `delete --force \(record.id)`")
+            }
+        }
+        try store.remove(record.id)
     }
 
     /// SIGKILL everything and wait (bounded) until the init is gone.

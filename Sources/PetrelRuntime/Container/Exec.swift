@@ -102,6 +102,7 @@ extension Runtime {
         case .created, .running: break
         case .paused where request.ignorePaused: break
         case .paused: throw RuntimeError("cannot exec in a paused container (use --ignore-paused to override)")
+        case .creating: throw RuntimeError("cannot exec in a container that is still being created")
         default: throw RuntimeError("cannot exec in a stopped container")
         }
         let process = try request.process(container: record.config.process)

@@ -72,6 +72,14 @@ final class InitProcess {
         return Self.describe(error, fallback: "exec failed")
     }
 
+    /// Tells the init, waiting after READY, that the container is recorded; returns once it
+    /// no longer dies with this process (PR_SET_PDEATHSIG cleared), so that exiting now
+    /// cannot take a finished container down with it.
+    func confirmRecorded() throws(RuntimeError) {
+        try proceed()
+        try waitFor(PETREL_MSG_RECORDED)
+    }
+
     /// Kills and reaps a half-made init.
     func abort() {
         guard !finished else { return }

@@ -8,7 +8,9 @@ extension Runtime {
     /// `kill`: signals the init, or with `all` every process of the container.
     public func kill(_ id: String, signal: Int32, all: Bool) throws(RuntimeError) {
         let record = try store.load(id)
-        guard status(of: record) != .stopped else { throw RuntimeError("container not running") }
+        let status = status(of: record)
+        guard status != .stopped else { throw RuntimeError("container not running") }
+        guard status != .creating else { throw RuntimeError("container \(JSONText.quote(id)) is still being created: its init cannot be signalled yet") }
         // The init first: signalling the others first may let it exit (e.g. a shell
         // whose `wait` returns), which would turn a successful --all into an error.
         try signalInit(record, signal)

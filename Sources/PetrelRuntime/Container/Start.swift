@@ -18,8 +18,11 @@ extension Runtime {
         let record = try store.load(id)
         switch status(of: record) {
         case .created: break
+        case .stopped where record.isProvisional:
+            throw RuntimeError("cannot start container \(JSONText.quote(id)): its create was interrupted; delete it and create it again")
         case .stopped: throw RuntimeError("cannot start a container that has stopped")
-        case .running, .paused, .creating: throw RuntimeError("cannot start an already running container")
+        case .creating: throw RuntimeError("cannot start a container that is still being created")
+        case .running, .paused: throw RuntimeError("cannot start an already running container")
         }
         let pidfd = petrel_pidfd_open(record.pid, 0)
         guard pidfd >= 0 else { throw RuntimeError.sys("cannot start container", "pidfd_open", path: String(record.pid)) }
@@ -44,12 +47,14 @@ extension Runtime {
         let fifo = store.execFifo(id)
         var execError = petrel_error()
         SetupTimeout.configure()
-        let released = petrel_exec_fifo_release(fifo, pidfd, &execError)
+        let released = petrel_exec_fifo_release(fifo, pidfd, record.pid, &execError)
         if released == -2 {
             throw RuntimeError("cannot start container: " + SetupTimeout.message(waitingFor: "the init to execute its program"))
         }
         guard released >= 0 else { throw RuntimeError.sys("cannot start container", "open", path: fifo) }
         unlink(fifo)
+        // An earlier start released it and was killed before removing the fifo.
+        if released == 3 { throw RuntimeError("cannot start an already running container") }
         guard released != 1 else { throw RuntimeError("cannot start container: its init exited before start") }
         if released == 2 { return InitProcess.describe(execError, fallback: "cannot start container") }
         if Self.poststartFailureIsAnError(spec.ociVersion) {

@@ -34,14 +34,31 @@ public struct StateStore: Sendable {
     }
 
     /// Makes the container's directory, failing if the id is taken; returns it locked.
+    /// A directory without state.json that nobody holds is what a create killed before its
+    /// first record left (nothing else exists then): it is reclaimed.
     public func create(_ id: String) throws(RuntimeError) -> ContainerLock {
         try StateStore.validate(id: id)
         try FileSystem.makeDirectories(root, mode: 0o700)
-        guard mkdir(directory(id), 0o711) == 0 else {
-            if errno == EEXIST { throw RuntimeError("container with id \(JSONText.quote(id)) already exists") }
-            throw RuntimeError.sys("cannot create container state", "mkdir", path: directory(id))
+        for attempt in 0..<2 {
+            if mkdir(directory(id), 0o711) == 0 { return try lock(id) }
+            guard errno == EEXIST else { throw RuntimeError.sys("cannot create container state", "mkdir", path: directory(id)) }
+            guard attempt == 0, !FileSystem.exists(statePath(id)), let stale = tryLock(id),
+                  !FileSystem.exists(statePath(id)) else { break }
+            try remove(id)
+            withExtendedLifetime(stale) {}
         }
-        return try lock(id)
+        throw RuntimeError("container with id \(JSONText.quote(id)) already exists")
+    }
+
+    /// The lock if nobody holds it now, else nil.
+    private func tryLock(_ id: String) -> ContainerLock? {
+        let fd = open(directory(id), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        guard petrel_flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            return nil
+        }
+        return ContainerLock(fd: fd)
     }
 
     /// Locks an existing container's directory (exclusive, blocking).

@@ -6,8 +6,11 @@ import Glibc
 extension Runtime {
     /// A container's live status: the init's process (checked against its recorded start
     /// time, so a reused pid never counts), a frozen cgroup and the exec fifo decide it, in
-    /// runc's order (a paused container that was never started is paused).
+    /// runc's order (a paused container that was never started is paused). A provisional
+    /// record is `creating` while its create runs and `stopped` once that died (its init
+    /// dies with it until the complete record is written).
     public func status(of record: ContainerRecord) -> ContainerStatus {
+        if let creator = record.creator { return creator.isAlive ? .creating : .stopped }
         guard isAlive(record) else { return .stopped }
         if let cgroup = record.cgroup, Cgroups.manager(for: cgroup).isFrozen { return .paused }
         if FileSystem.exists(store.execFifo(record.id)) { return .created }

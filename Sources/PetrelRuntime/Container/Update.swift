@@ -8,6 +8,7 @@ extension Runtime {
         defer { withExtendedLifetime(lock) {} }
         var record = try store.load(id)
         guard status(of: record) != .stopped else { throw RuntimeError("container not running") }
+        guard !record.isProvisional else { throw RuntimeError("container \(JSONText.quote(id)) is still being created") }
         let manager = try cgroupManager(record)
         let stored = record.config.linux?.resources ?? LinuxResources()
         if patch.devices != nil { Logger.shared.warning("update: linux.resources.devices cannot be changed after create; ignored") }
