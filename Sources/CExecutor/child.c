@@ -88,7 +88,7 @@ static int close_inherited_fds(pe_child *child) {
     kept[count++] = plan->console_socket_fd;
     kept[count++] = pe_trusted_proc_fd;
     for (size_t i = 0; i < plan->mount_count && count < PE_MAX_KEPT_FDS; i++) {
-        if (plan->mounts[i].idmapped) kept[count++] = plan->mounts[i].tree_fd;
+        if (plan->mounts[i].tree_fd >= 0) kept[count++] = plan->mounts[i].tree_fd;
     }
     for (size_t i = 1; i < count; i++) {
         int value = kept[i];
@@ -346,6 +346,7 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
     child->cap_last = read_cap_last();
     if (pe_prepare_root(child) != 0 || pe_mounts(child) != 0 || pe_devices(child) != 0) die(child, 1);
     if (plan->setup_dev_symlinks && pe_dev_symlinks(child) != 0) die(child, 1);
+    if (pe_finish_dev(child) != 0) die(child, 1);
     if (plan->pause_before_pivot) {
         send_packet(child, PETREL_MSG_MOUNTS_DONE);
         wait_continue(child);

@@ -103,6 +103,24 @@ int pe_root_readonly(pe_child *child);
 int pe_open_in_root(pe_child *child, const char *path, bool create, bool last_is_file, const char *step);
 /// A copy of the mount at source_fd (open_tree, OPEN_TREE_CLONE), read-only when asked,
 /// attached onto target_fd (move_mount): no path is resolved. 0 or -1 with child->error.
+/// tmpcopyup: copies the directory `from_dir` (O_RDONLY) into `to_dir` (a fresh tmpfs):
+/// files, directories, symlinks, special files, owners, modes, times, xattrs; no malloc.
+int pe_copy_up(pe_child *child, int from_dir, int to_dir, const char *display);
+/// --no-pivot: unmounts (or covers) the host's full procfs and sysfs mounts outside the
+/// rootfs in the container's mount namespace, as runc's msMoveRoot does.
+int pe_hide_host_pseudo_filesystems(pe_child *child);
+/// --no-pivot with a new mount namespace owned by a user namespace: which host filesystems
+/// the first stage must lock, PE_LOCK_PROC | PE_LOCK_SYSFS (those the container does not
+/// mount itself: its own mount needs a visible one and, once there, is visible itself).
+#define PE_LOCK_PROC 1
+#define PE_LOCK_SYSFS 2
+int pe_no_pivot_lock_types(const petrel_plan *plan);
+/// The first stage, before it enters the user namespace: a private mount namespace where a
+/// tmpfs covers a subdirectory of each host procfs/sysfs to lock, so that the locked copies
+/// keep the container from mounting a new, unmasked one.
+int pe_lock_host_pseudo_filesystems(pe_child *child);
+/// Makes a read-only /dev tmpfs read-only once its submounts, devices and links are in place.
+int pe_finish_dev(pe_child *child);
 int pe_bind_fd(pe_child *child, int source_fd, int target_fd, bool recursive, bool readonly, const char *step,
                const char *display);
 

@@ -97,3 +97,10 @@ int petrel_open_idmapped_tree(const char *source, int userns_fd, int recursive_c
     }
     return (int)tree;
 }
+
+int petrel_open_bind_tree(const char *source, int recursive, petrel_error *error) {
+    unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+    long tree = syscall(SYS_open_tree, AT_FDCWD, source, flags);
+    if (tree < 0) return pe_fail(error, errno, "mount", "open_tree", source, "the bind mount's source");
+    return (int)tree;
+}

@@ -74,7 +74,44 @@ static unsigned long locked_flags(const char *path) {
     return flags;
 }
 
+/// Symlinks followed while creating a mount destination (the kernel's own limit).
+#define PE_MAX_CREATE_LINKS 40
+
+static int open_in_root(pe_child *child, const char *path, bool create, bool last_is_file, const char *step, int links);
+
+/// A dangling symlink met while creating `path`: continue at its target (resolved inside the
+/// root like everything else), followed by the rest of the path, as runc and crun do.
+static int follow_dangling(pe_child *child, int parent, const char *prefix, size_t start, const char *rest,
+                           bool last_is_file, const char *step, int links) {
+    char target[PE_PATH_MAX];
+    ssize_t length = readlinkat(parent, prefix + start, target, sizeof(target) - 1);
+    if (length < 0) return pe_fail(&child->error, errno, step, "readlinkat", prefix, NULL);
+    target[length] = 0;
+    if (links >= PE_MAX_CREATE_LINKS) return pe_fail(&child->error, ELOOP, step, "openat2", prefix, "too many symlinks");
+    char next[PE_PATH_MAX];
+    next[0] = 0;
+    if (target[0] != '/') {
+        // Relative to the link's directory.
+        pe_strlcpy(next, "/", sizeof(next));
+        if (start > 0) {
+            char dir[PE_PATH_MAX];
+            pe_strlcpy(dir, prefix, sizeof(dir));
+            dir[start - 1] = 0;
+            pe_append(next, sizeof(next), dir);
+            pe_append(next, sizeof(next), "/");
+        }
+    }
+    bool fits = pe_append(next, sizeof(next), target);
+    if (*rest) fits = fits && pe_append(next, sizeof(next), "/") && pe_append(next, sizeof(next), rest);
+    if (!fits) return pe_fail(&child->error, ENAMETOOLONG, step, "openat2", prefix, NULL);
+    return open_in_root(child, next, true, last_is_file, step, links + 1);
+}
+
 int pe_open_in_root(pe_child *child, const char *path, bool create, bool last_is_file, const char *step) {
+    return open_in_root(child, path, create, last_is_file, step, 0);
+}
+
+static int open_in_root(pe_child *child, const char *path, bool create, bool last_is_file, const char *step, int links) {
     const unsigned long long resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     // The path relative to the root, without leading slashes.
     while (*path == '/') path++;
@@ -118,6 +155,14 @@ int pe_open_in_root(pe_child *child, const char *path, bool create, bool last_is
             }
             if (parent < 0) return pe_fail(&child->error, errno, step, "openat2", prefix, NULL);
             const char *name = prefix + start;
+            struct stat link_info;
+            if (fstatat((int)parent, name, &link_info, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(link_info.st_mode)) {
+                const char *rest = path + end;
+                while (*rest == '/') rest++;
+                int followed = follow_dangling(child, (int)parent, prefix, start, rest, last_is_file, step, links);
+                close((int)parent);
+                return followed;
+            }
             int rc;
             if (last && last_is_file) {
                 rc = openat((int)parent, name, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -140,6 +185,13 @@ int pe_open_in_root(pe_child *child, const char *path, bool create, bool last_is
 
 int pe_prepare_root(pe_child *child) {
     const petrel_plan *plan = child->plan;
+    if (plan->shared_mount_namespace) {
+        // The host's mount namespace: nothing here may mount or change propagation.
+        int fd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) return pe_fail(&child->error, errno, "rootfs", "open", plan->rootfs, NULL);
+        child->root_fd = fd;
+        return 0;
+    }
     unsigned long propagation = plan->root_propagation ? plan->root_propagation : (MS_SLAVE | MS_REC);
     // pivot_root refuses shared mounts and an unbindable "/" refuses the rootfs bind below:
     // keep "/" a slave until after the switch, where pe_switch_root applies them.
@@ -259,7 +311,7 @@ static int move_tree(pe_child *child, const petrel_mount *m, int target_fd) {
                       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
     int saved = errno;
     close(m->tree_fd);
-    if (rc != 0) return pe_fail(&child->error, saved, "mount", "move_mount", m->destination, "id-mapped");
+    if (rc != 0) return pe_fail(&child->error, saved, "mount", "move_mount", m->destination, m->idmapped ? "id-mapped" : NULL);
     return 0;
 }
 
@@ -290,9 +342,108 @@ static int open_plain_directory(pe_child *child, const petrel_mount *m) {
     return (int)fd;
 }
 
+static bool destination_exists(pe_child *child, const char *path) {
+    while (*path == '/') path++;
+    long fd = pe_openat2(child->root_fd, *path ? path : ".", O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+    if (fd < 0) return false;
+    close((int)fd);
+    return true;
+}
+
+/// A read-only tmpfs on /dev is mounted writable, filled (submounts, devices, links) and made
+/// read-only by pe_finish_dev, as runc does.
+static bool is_readonly_dev(const petrel_mount *m) {
+    return m->kind == PETREL_MOUNT_FILESYSTEM && (m->flags & MS_RDONLY) && pe_streq(m->fstype, "tmpfs") &&
+           pe_streq(m->destination, "/dev");
+}
+
+int pe_finish_dev(pe_child *child) {
+    for (size_t i = 0; i < child->plan->mount_count; i++) {
+        const petrel_mount *m = &child->plan->mounts[i];
+        if (is_readonly_dev(m) && adjust_mount(child, m->destination, MS_BIND | MS_REMOUNT | m->flags) != 0) return -1;
+    }
+    return 0;
+}
+
+static bool has_mode_option(const char *data) {
+    for (const char *at = data; at && *at; at++) {
+        if ((at == data || at[-1] == ',') && at[0] == 'm' && at[1] == 'o' && at[2] == 'd' && at[3] == 'e' && at[4] == '=') return true;
+    }
+    return false;
+}
+
+/// A tmpfs. Over an existing directory it keeps that directory's mode unless `mode=` is
+/// given (runc chmods it); with tmpcopyup it starts with a copy of what it covers: the
+/// covered directory is opened before the mount hides it, the tmpfs is filled while still
+/// writable, then made read-only if asked.
+static int mount_tmpfs(pe_child *child, const petrel_mount *m, int target, bool existed) {
+    char data[2048];
+    const char *options = m->data;
+    struct stat covered_info;
+    bool covered_dir = existed && fstat(target, &covered_info) == 0 && S_ISDIR(covered_info.st_mode);
+    if (covered_dir && !has_mode_option(m->data)) {
+        char mode[16];
+        unsigned int bits = covered_info.st_mode & 07777;
+        size_t n = 0;
+        char digits[8];
+        do { digits[n++] = (char)('0' + (bits & 7)); bits >>= 3; } while (bits && n < sizeof(digits));
+        pe_strlcpy(mode, "mode=0", sizeof(mode));
+        size_t at = pe_strlen(mode);
+        while (n > 0 && at + 1 < sizeof(mode)) mode[at++] = digits[--n];
+        mode[at] = 0;
+        data[0] = 0;
+        if (m->data && *m->data) {
+            pe_strlcpy(data, m->data, sizeof(data));
+            pe_append(data, sizeof(data), ",");
+        }
+        if (!pe_append(data, sizeof(data), mode)) return pe_fail(&child->error, E2BIG, "mount", "mount", m->destination, "tmpfs options");
+        options = data;
+    }
+    int covered = -1;
+    if (m->copy_up && covered_dir) {
+        char path[32];
+        fd_path(path, sizeof(path), target);
+        covered = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (covered < 0) return pe_fail(&child->error, errno, "mount", "open", m->destination, "tmpcopyup");
+    }
+    unsigned long flags = covered >= 0 || is_readonly_dev(m) ? (m->flags & ~(unsigned long)MS_RDONLY) : m->flags;
+    int rc = mount_on(child, target, m->destination, m->source, m->fstype, flags, options);
+    if (rc == 0 && covered >= 0) {
+        int fresh = pe_open_in_root(child, m->destination, false, false, "mount");
+        int root = -1;
+        if (fresh >= 0) {
+            char path[32];
+            fd_path(path, sizeof(path), fresh);
+            root = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (root < 0) pe_fail(&child->error, errno, "mount", "open", m->destination, "tmpcopyup");
+            close(fresh);
+        }
+        rc = root < 0 ? -1 : pe_copy_up(child, covered, root, m->destination);
+        if (rc == 0) (void)fchown(root, covered_info.st_uid, covered_info.st_gid);
+        if (root >= 0) close(root);
+        if (rc == 0 && (m->flags & MS_RDONLY) && !is_readonly_dev(m)) rc = adjust_mount(child, m->destination, MS_BIND | MS_REMOUNT | m->flags);
+    }
+    if (covered >= 0) close(covered);
+    return rc;
+}
+
+/// runc's recursive options: mount_setattr(AT_RECURSIVE) on the mount and its submounts.
+static int set_recursive_attributes(pe_child *child, const petrel_mount *m) {
+    int fd = pe_open_in_root(child, m->destination, false, false, "mount");
+    if (fd < 0) return -1;
+    struct pe_setattr attr = {.attr_set = m->attr_set, .attr_clr = m->attr_clr};
+    int rc = 0;
+    if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) != 0) {
+        rc = pe_fail(&child->error, errno, "mount", "mount_setattr", m->destination, "recursive mount options (rro, rnosuid, ...)");
+    }
+    close(fd);
+    return rc;
+}
+
 static int one_mount(pe_child *child, const petrel_mount *m) {
     bool bind = m->kind == PETREL_MOUNT_BIND;
     bool pseudo = m->kind == PETREL_MOUNT_FILESYSTEM && (pe_streq(m->fstype, "proc") || pe_streq(m->fstype, "sysfs"));
+    bool existed = destination_exists(child, m->destination);
     int target = pseudo ? open_plain_directory(child, m)
                         : pe_open_in_root(child, m->destination, true, bind && m->target_is_file, "mount");
     if (target < 0) return -1;
@@ -303,6 +454,13 @@ static int one_mount(pe_child *child, const petrel_mount *m) {
             rc = move_tree(child, m, target);
         } else {
             rc = mount_on(child, target, m->destination, m->source, NULL, MS_BIND | (m->recursive ? MS_REC : 0), NULL);
+            if (rc != 0 && m->tree_fd >= 0 && (child->error.err == EACCES || child->error.err == EPERM)) {
+                // The container's root cannot reach the source: the parent's copy, made before
+                // the user namespace existed, goes there instead.
+                rc = move_tree(child, m, target);
+            } else if (m->tree_fd >= 0) {
+                close(m->tree_fd);
+            }
             if (rc != 0) {
                 pe_strlcpy(child->error.detail, "bind ", sizeof(child->error.detail));
                 pe_append(child->error.detail, sizeof(child->error.detail), m->source);
@@ -314,7 +472,8 @@ static int one_mount(pe_child *child, const petrel_mount *m) {
         rc = mount_cgroup_v1(child, m, target);
         break;
     default:
-        rc = mount_on(child, target, m->destination, m->source, m->fstype, m->flags, m->data);
+        rc = pe_streq(m->fstype, "tmpfs") ? mount_tmpfs(child, m, target, existed)
+                                          : mount_on(child, target, m->destination, m->source, m->fstype, m->flags, m->data);
         if (rc != 0 && child->error.err == EPERM && pe_streq(m->fstype, "sysfs")) {
             // In a user namespace without its own network namespace sysfs cannot be
             // mounted; runc binds the host's /sys instead.
@@ -330,6 +489,7 @@ static int one_mount(pe_child *child, const petrel_mount *m) {
     }
     close(target);
     if (rc == 0 && m->propagation != 0) rc = adjust_mount(child, m->destination, m->propagation);
+    if (rc == 0 && (m->attr_set || m->attr_clr)) rc = set_recursive_attributes(child, m);
     return rc;
 }
 
@@ -436,7 +596,10 @@ int pe_dev_symlinks(pe_child *child) {
 int pe_switch_root(pe_child *child) {
     const petrel_plan *plan = child->plan;
     if (fchdir(child->root_fd) != 0) return pe_fail(&child->error, errno, "pivot_root", "fchdir", plan->rootfs, NULL);
-    if (plan->no_pivot) {
+    if (plan->shared_mount_namespace) {
+        if (chroot(".") != 0) return pe_fail(&child->error, errno, "pivot_root", "chroot", plan->rootfs, "no mount namespace");
+    } else if (plan->no_pivot) {
+        if (pe_hide_host_pseudo_filesystems(child) != 0) return -1;
         if (mount(plan->rootfs, "/", NULL, MS_MOVE, NULL) != 0) {
             return pe_fail(&child->error, errno, "pivot_root", "mount", plan->rootfs, "MS_MOVE to /");
         }
@@ -464,7 +627,7 @@ int pe_switch_root(pe_child *child) {
     if (chdir("/") != 0) return pe_fail(&child->error, errno, "pivot_root", "chdir", "/", NULL);
     close(child->root_fd);
     child->root_fd = -1;
-    if (plan->root_propagation & (MS_SHARED | MS_UNBINDABLE)) {
+    if (!plan->shared_mount_namespace && (plan->root_propagation & (MS_SHARED | MS_UNBINDABLE))) {
         if (mount(NULL, "/", NULL, plan->root_propagation, NULL) != 0) {
             return pe_fail(&child->error, errno, "rootfs", "mount", "/", "rootfsPropagation");
         }

@@ -28,6 +28,8 @@ bool pe_needs_first_stage(const petrel_plan *plan) {
             else if (ns->clone_flag != CLONE_NEWCGROUP) new_other = true;
         }
     }
+    // --no-pivot in a user namespace: the host's procfs or sysfs is locked before it (nopivot.c).
+    if (pe_no_pivot_lock_types(plan) != 0) return true;
     return (joined_user && new_other) || (new_user && joined_other);
 }
 
@@ -61,6 +63,7 @@ _Noreturn void pe_first_stage_main(const petrel_plan *plan, int sync_fd) {
     state.fifo_fd = -1;
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
+    if (pe_no_pivot_lock_types(plan) != 0 && pe_lock_host_pseudo_filesystems(&state) != 0) fail(sync_fd, &state.error);
     if (pe_join_namespaces(&state) != 0) fail(sync_fd, &state.error);
     int flags = 0;
     bool new_user = false;

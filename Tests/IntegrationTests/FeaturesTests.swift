@@ -103,7 +103,7 @@ struct FeaturesTests {
         #expect(refused.status != 0, "\(refused)")
     }
 
-    @Test("every listed mount option is accepted on a bind mount (the id-mapping ones need mappings)",
+    @Test("every listed mount option is accepted on a bind mount (the id-mapping ones need mappings, tmpcopyup a tmpfs)",
           .enabled(if: !Harness.isRunc, "runc 1.1 lists options it then rejects on a bind mount (e.g. acl, defaults)"))
     func mountOptions() throws {
         let t = try Sandbox()
@@ -112,9 +112,11 @@ struct FeaturesTests {
         let source = try t.hostDir("opts")
         try t.setArgs(["true"])
         for option in options where !["idmap", "ridmap", "bind", "rbind"].contains(option) {
+            let tmpfsOnly = option == "tmpcopyup"
             try t.editConfig { config in
                 var mounts = (config["mounts"] as? [Any] ?? []).filter { ($0 as? [String: Any])?["destination"] as? String != "/opts" }
-                mounts.append(["destination": "/opts", "type": "bind", "source": source, "options": ["bind", option]])
+                mounts.append(tmpfsOnly ? ["destination": "/opts", "type": "tmpfs", "source": "tmpfs", "options": [option]]
+                                        : ["destination": "/opts", "type": "bind", "source": source, "options": ["bind", option]])
                 config["mounts"] = mounts
             }
             let result = createAndDelete(t, "opt")

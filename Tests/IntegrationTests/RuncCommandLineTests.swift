@@ -130,3 +130,25 @@ struct RuncCommandLine {
         #expect(!result.stderr.contains("No such file or directory"), "\(result)")
     }
 }
+
+extension RuncCommandLine {
+    @Test("--debug logs each step of run and exec", .enabled(if: !Harness.isRunc, "runc's debug lines differ"))
+    func debugSteps() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.setArgs(["true"])
+        let run = t.runtime(["--debug", "run", "--bundle", t.bundle, t.newID("dbg")])
+        #expect(run.status == 0, "\(run)")
+        for step in ["level=debug", "plan:", "cgroup", "init cloned", "ready", "recorded", "releasing init"] {
+            #expect(run.stderr.contains(step), "\(step): \(run)")
+        }
+        let id = try t.runDetached(["sleep", "100"])
+        let exec = t.runtime(["--debug", "exec", id, "true"])
+        #expect(exec.status == 0, "\(exec)")
+        for step in ["joining the namespaces", "process cloned", "executed its program"] {
+            #expect(exec.stderr.contains(step), "\(step): \(exec)")
+        }
+        let quiet = t.runtime(["exec", id, "true"])
+        #expect(!quiet.stderr.contains("level=debug"), "\(quiet)")
+    }
+}

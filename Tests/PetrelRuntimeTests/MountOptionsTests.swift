@@ -32,4 +32,32 @@ import Testing
     func propagation(name: String, flags: UInt) {
         #expect(MountOptions(parsing: [name]).propagation == flags)
     }
+
+    @Test("runc's recursive options become mount_setattr bits, never data")
+    func recursiveOptions() {
+        let options = MountOptions(parsing: ["rbind", "rro", "rnosuid", "rnodev", "rnoexec", "rnosymfollow"])
+        #expect(options.recursiveAttrSet == MountAttr.readOnly | MountAttr.noSuid | MountAttr.noDev | MountAttr.noExec | MountAttr.noSymFollow)
+        #expect(options.recursiveAttrClear == 0)
+        #expect(options.data.isEmpty)
+        let cleared = MountOptions(parsing: ["rro", "rrw", "rsuid"])
+        #expect(cleared.recursiveAttrSet == 0 && cleared.recursiveAttrClear == MountAttr.readOnly | MountAttr.noSuid)
+    }
+
+    @Test("an access-time option clears the whole atime field (mount_setattr's rule)")
+    func recursiveAtime() {
+        let noatime = MountOptions(parsing: ["rnoatime"])
+        #expect(noatime.recursiveAttrSet == MountAttr.noAtime && noatime.recursiveAttrClear == MountAttr.atimeMask)
+        let relatime = MountOptions(parsing: ["rnoatime", "rrelatime"])
+        #expect(relatime.recursiveAttrSet == MountAttr.relatime && relatime.recursiveAttrClear == MountAttr.atimeMask)
+    }
+
+    @Test("tmpcopyup, acl, noacl and defaults are known names, not data")
+    func extensionAndFlags() {
+        let options = MountOptions(parsing: ["tmpcopyup", "defaults", "acl", "mode=755"])
+        #expect(options.copyUp && options.flags == MountFlag.posixACL && options.data == ["mode=755"])
+        #expect(MountOptions(parsing: ["acl", "noacl"]).flags == 0)
+        for name in ["tmpcopyup", "rro", "rnoatime", "defaults", "acl"] {
+            #expect(MountOptions.knownOptionNames.contains(name))
+        }
+    }
 }

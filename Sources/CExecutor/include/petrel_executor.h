@@ -61,6 +61,9 @@ typedef struct {
     // the source (petrel_open_idmapped_tree, made by the parent before the clone: only the
     // host's root may idmap); the child moves it onto the destination instead of binding
     // `source`, then closes it.
+    // Not idmapped but tree_fd >= 0 (a user namespace): a plain detached copy of the source,
+    // used when the container's root cannot bind `source` itself (EACCES/EPERM), as runc
+    // opens bind sources before it enters the user namespace.
     int idmapped;
     int tree_fd;
     // PETREL_MOUNT_CGROUP_V1 only, parallel to cgroup_v1_subsystems (or NULL): the host
@@ -68,6 +71,12 @@ typedef struct {
     // it is bind-mounted (runc does the same), so the container sees its own limits at
     // /sys/fs/cgroup/<subsystem>; an empty string or NULL mounts the hierarchy itself.
     const char *const *cgroup_v1_sources;
+    // runc's recursive options (rro, rnosuid, ...): mount_setattr(AT_RECURSIVE) bits applied
+    // to the mount and its submounts once it is in place (0 and 0: nothing to do).
+    unsigned long long attr_set;
+    unsigned long long attr_clr;
+    // tmpfs only, runc's tmpcopyup: the new tmpfs gets a copy of the directory it covers.
+    int copy_up;
 } petrel_mount;
 
 typedef struct {
@@ -102,6 +111,10 @@ typedef struct {
     int root_readonly;
     unsigned long root_propagation;  // applied to "/" first; the planner defaults to MS_SLAVE|MS_REC
     int no_pivot;                // MS_MOVE + chroot instead of pivot_root
+    // No mount namespace (config-linux.md: it is inherited): the init mounts nothing, changes
+    // no propagation and only chroots into the rootfs; the validator refused whatever would
+    // need a mount (mounts, masked/readonly paths, readonly root, a terminal).
+    int shared_mount_namespace;
     const petrel_mount *mounts;
     size_t mount_count;
     const petrel_device *devices;    // default devices followed by linux.devices
@@ -262,6 +275,11 @@ int petrel_userns_open(const char *uid_map, const char *gid_map, petrel_error *e
 /// A detached copy of the mount at `source` (open_tree OPEN_TREE_CLONE, with submounts when
 /// `recursive_clone`), id-mapped through userns_fd (mount_setattr MOUNT_ATTR_IDMAP, on the
 /// submounts too when `recursive_idmap`). Returns the tree fd (CLOEXEC) or -1 with *error.
+/// A detached copy of the mount at `source` (open_tree OPEN_TREE_CLONE, with submounts when
+/// `recursive`), made by the parent for a user-namespaced container's bind mounts: the
+/// container's root may not be able to reach the source (a 0700 directory of the host's
+/// root). Returns the tree fd (CLOEXEC) or -1 with *error.
+int petrel_open_bind_tree(const char *source, int recursive, petrel_error *error);
 int petrel_open_idmapped_tree(const char *source, int userns_fd, int recursive_clone, int recursive_idmap,
                               petrel_error *error);
 

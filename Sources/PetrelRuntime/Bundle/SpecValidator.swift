@@ -3,6 +3,25 @@ import OCI
 /// Checks the parts of config.json that decoding alone cannot: versions, required fields,
 /// and combinations the runtime spec forbids. Messages name the JSON path.
 public enum SpecValidator {
+    /// A container in the runtime's mount namespace may not mount anything: it would be the host's.
+    static func validateSharedMountNamespace(_ spec: Spec, linux: Linux,
+                                             fail: (String, String) -> RuntimeError) throws(RuntimeError) {
+        let why = "needs a private mount namespace (linux.namespaces has no \"mount\", so the container shares the host's and petrel makes no mount there)"
+        // runc 1.1.5's own refusal, in its words.
+        if !(linux.maskedPaths ?? []).isEmpty {
+            throw fail("linux.maskedPaths", "unable to restrict sys entries without a private MNT namespace")
+        }
+        if !(linux.readonlyPaths ?? []).isEmpty {
+            throw fail("linux.readonlyPaths", "unable to restrict sys entries without a private MNT namespace")
+        }
+        if let mounts = spec.mounts, !mounts.isEmpty {
+            throw fail("mounts", "\(mounts.count) mount(s) given (first: \(JSONText.quote(mounts[0].destination))): each \(why)")
+        }
+        if spec.root?.readonly == true { throw fail("root.readonly", why) }
+        if let propagation = linux.rootfsPropagation, !propagation.isEmpty { throw fail("linux.rootfsPropagation", why) }
+        if spec.process?.terminal == true { throw fail("process.terminal", "the console is bind-mounted on /dev/console: it " + why) }
+    }
+
     public static func validate(_ spec: Spec, configPath: String) throws(RuntimeError) {
         func fail(_ field: String, _ why: String) -> RuntimeError {
             RuntimeError("\(configPath): \(field): \(why)")
@@ -36,8 +55,10 @@ public enum SpecValidator {
         func hasNew(_ type: LinuxNamespaceType) -> Bool {
             (linux.namespaces ?? []).contains { $0.type == type }
         }
-        guard hasNew(.mount) else {
-            throw fail("linux.namespaces", "a mount namespace is required (petrel never changes the host's mounts)")
+        if !hasNew(.mount) {
+            // config-linux.md: without a mount namespace "the runtime MUST inherit" its own.
+            // Everything that would then be a mount on the host is refused (specs/cli.md).
+            try validateSharedMountNamespace(spec, linux: linux, fail: fail)
         }
         if let hostname = spec.hostname, !hostname.isEmpty, !hasNew(.uts) {
             throw fail("hostname", "cannot set the hostname without a uts namespace")

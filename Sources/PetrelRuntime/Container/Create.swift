@@ -13,6 +13,7 @@ extension Runtime {
         try StateStore.validate(id: request.id)
         try PreservedFds.check(Self.socketActivatedFds() + request.preserveFds)
         let bundle = try Bundle.load(request.bundle)
+        Logger.shared.debug("create \(request.id): bundle \(bundle.path), ociVersion \(bundle.spec.ociVersion), rootfs \(bundle.rootfs)")
         guard let process = bundle.spec.process else { throw RuntimeError("config.json: process: required") }
         let terminal = process.terminal ?? false
         if terminal && request.detached && request.consoleSocket == nil {
@@ -44,6 +45,7 @@ extension Runtime {
         options.pauseBeforePivot = HookRunner.needsPause(bundle.spec)
         var plan = try PlanBuilder.forHost(rootfs: bundle.rootfs)
             .build(spec, bundle: bundle.path, rootfs: bundle.rootfs, options: options)
+        Logger.shared.debug("create \(request.id): plan: \(plan.namespaces.count) namespaces, \(plan.mounts.count) mounts, seccomp \(plan.seccomp == nil ? "none" : "compiled"), preserved fds \(options.preserveFds)")
         if plan.seccomp?.usesNotify == true, (bundle.spec.linux?.seccomp?.listenerPath ?? "").isEmpty {
             throw RuntimeError("linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY")
         }
@@ -71,6 +73,7 @@ extension Runtime {
         do throws(RuntimeError) {
             try store.save(record)
             try notify?.makeDirectory()
+            Logger.shared.debug("create \(request.id): provisional record \(store.directory(request.id))/state.json")
             guard petrel_mkfifo(store.execFifo(request.id), 0o622) == 0 else {
                 throw RuntimeError.sys("cannot create exec fifo", "mkfifo", path: store.execFifo(request.id))
             }
@@ -86,6 +89,7 @@ extension Runtime {
             // exists: it is born inside (v2, CLONE_INTO_CGROUP) or moved in before it runs
             // a single step of its own (v1), so nothing escapes the limits.
             let manager = try Cgroups.create(plannedCgroup, layout: layout)
+            Logger.shared.debug("create \(request.id): cgroup v\(manager.record.version): \(manager.record.directories.map(\.path).joined(separator: " "))")
             cgroup = manager
             try manager.apply(linux?.resources ?? LinuxResources(), devices: deviceRules)
             cgroupFd = try manager.openDirectoryForClone() ?? -1
@@ -94,6 +98,7 @@ extension Runtime {
             let child = try InitProcess(plan: plan, consoleSocket: consoleSocket, cgroupFd: cgroupFd, mountTrees: trees.fds)
             trees.close()
             initProcess = child
+            Logger.shared.debug("create \(request.id): init cloned, host pid \(child.pid)")
             if cgroupFd >= 0 {
                 close(cgroupFd)
                 cgroupFd = -1
@@ -117,6 +122,7 @@ extension Runtime {
             try child.waitForReady { (listenerFd) throws(RuntimeError) in
                 try SeccompListener.send(listenerFd, spec: bundle.spec, id: request.id, pid: child.pid, bundle: bundle.path)
             }
+            Logger.shared.debug("create \(request.id): init \(child.pid) ready (mounts, devices, root switch, identity done)")
 
             guard let stat = ProcessStat.read(pid: child.pid) else {
                 throw RuntimeError("container init \(child.pid) exited during create")
@@ -129,6 +135,7 @@ extension Runtime {
             try store.save(record)
             // Until now the init dies with this process; only a recorded one may outlive it.
             try child.confirmRecorded()
+            Logger.shared.debug("create \(request.id): recorded; the init waits on \(store.execFifo(request.id))")
             if let pidFile = request.pidFile {
                 try FileSystem.writeAtomically(FileSystem.absolute(pidFile), Array("\(child.pid)".utf8))
             }

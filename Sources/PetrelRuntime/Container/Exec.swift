@@ -144,7 +144,9 @@ extension Runtime {
             cgroup = Cgroups.manager(for: try ExecSubCgroups(request.subCgroups).directories(of: cgroup.record))
         }
         cgroupFd = try cgroup.openDirectoryForClone() ?? -1
+        Logger.shared.debug("exec \(request.id): joining the namespaces of init \(record.pid) and cgroup \(cgroup.record.directories.map(\.path).joined(separator: " ")), \(plan.namespaces.count) namespaces")
         let child = try InitProcess(plan: plan, consoleSocket: consoleSocket, cgroupFd: cgroupFd)
+        Logger.shared.debug("exec \(request.id): process cloned, host pid \(child.pid)")
         do throws(RuntimeError) {
             if cgroupFd < 0 { try cgroup.addProcess(child.pid) }
             try IntelRdt.join(record.config.linux?.intelRdt, id: record.id, pid: child.pid)
@@ -161,6 +163,7 @@ extension Runtime {
         }
         let pid = child.pid
         let execFailure = child.waitForExec()
+        Logger.shared.debug("exec \(request.id): process \(pid) \(execFailure.map { "failed: \($0)" } ?? "executed its program")")
         child.release()
         if let execFailure {
             // Detached there is no status to return; in the foreground the process's own

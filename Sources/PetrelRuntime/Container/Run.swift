@@ -50,6 +50,7 @@ extension Runtime {
             throw error
         }
         let status = relay ? petrel_relay_terminal_until_exit(record.pid, master) : petrel_forward_signals_until_exit(record.pid)
+        Logger.shared.debug("run \(request.id): init \(record.pid) ended, wait status \(status)")
         if !request.keep { try? delete(request.id, force: true) }
         guard status >= 0 else { throw RuntimeError.sys("cannot wait for the container", "waitpid", path: String(record.pid)) }
         if petrel_wifexited(status) != 0 { return petrel_wexitstatus(status) }

@@ -47,7 +47,9 @@ extension Runtime {
         let fifo = store.execFifo(id)
         var execError = petrel_error()
         SetupTimeout.configure()
+        Logger.shared.debug("start \(id): releasing init \(record.pid) through \(fifo)")
         let released = petrel_exec_fifo_release(fifo, pidfd, record.pid, &execError)
+        Logger.shared.debug("start \(id): exec fifo answered \(released) (0: the program runs)")
         if released == -2 {
             throw RuntimeError("cannot start container: " + SetupTimeout.message(waitingFor: "the init to execute its program"))
         }

@@ -4,7 +4,9 @@ import Glibc
 #endif
 
 /// The detached, id-mapped copies of a plan's idmap bind sources, made by the parent
-/// before the clone (idmapping needs the host's root) and moved into place by the init.
+/// before the clone (idmapping needs the host's root) and moved into place by the init;
+/// in a user-namespaced container also plain copies of the other bind sources, for those
+/// the container's root cannot reach.
 /// Owns the tree fds: the parent's copies are closed once the init has been cloned.
 final class IdmappedTrees {
     /// Mount index in the plan -> tree fd.
@@ -15,8 +17,19 @@ final class IdmappedTrees {
         var namespaces: [String: Int32] = [:]
         defer { for fd in namespaces.values { Glibc.close(fd) } }
         do throws(RuntimeError) {
+            let userNamespaced = plan.namespaces.contains { $0.cloneFlag == NamespaceFlag.cloneFlag(.user) }
             for (index, mount) in plan.mounts.enumerated() {
-                guard let idmap = mount.idmap else { continue }
+                guard let idmap = mount.idmap else {
+                    if userNamespaced && mount.kind == .bind {
+                        // Opened as the host's root, before the user namespace (as runc does):
+                        // the child uses it when it cannot reach the source itself.
+                        var error = petrel_error()
+                        let tree = petrel_open_bind_tree(mount.source, mount.recursive ? 1 : 0, &error)
+                        guard tree >= 0 else { throw Self.bindFailure(error, mount: mount) }
+                        fds[index] = tree
+                    }
+                    continue
+                }
                 let key = (idmap.uidMappings + ["/"] + idmap.gidMappings).joined(separator: ",")
                 let userns: Int32
                 if let existing = namespaces[key] {
@@ -55,6 +68,12 @@ final class IdmappedTrees {
                                syscall: report.syscall, errno: error.err)
         }
         return fd
+    }
+
+    private static func bindFailure(_ error: petrel_error, mount: ExecutionPlan.Mount) -> RuntimeError {
+        let report = InitProcess.fields(error)
+        return RuntimeError("bind mount \(mount.destination) (source \(mount.source))",
+                            syscall: report.syscall, errno: error.err == 0 ? nil : error.err)
     }
 
     /// "id-mapped mount /data (source /srv/data): the filesystem or kernel does not

@@ -57,6 +57,7 @@ extension ExecutionPlan {
         plan.root_readonly = rootReadonly ? 1 : 0
         plan.root_propagation = rootPropagation
         plan.no_pivot = noPivot ? 1 : 0
+        plan.shared_mount_namespace = sharedMountNamespace ? 1 : 0
         plan.mounts = arena.array(mounts.enumerated().map { (index, mount) in
             var lowered = petrel_mount()
             lowered.tree_fd = mountTrees[index] ?? -1
@@ -70,6 +71,9 @@ extension ExecutionPlan {
             lowered.propagation = mount.propagation
             lowered.recursive = mount.recursive ? 1 : 0
             lowered.target_is_file = mount.targetIsFile ? 1 : 0
+            lowered.attr_set = mount.recursiveAttrSet
+            lowered.attr_clr = mount.recursiveAttrClear
+            lowered.copy_up = mount.copyUp ? 1 : 0
             lowered.cgroup_v1_subsystems = mount.cgroupSubsystems.isEmpty ? nil : arena.stringArray(mount.cgroupSubsystems)
             lowered.cgroup_v1_sources = mount.cgroupSources.count == mount.cgroupSubsystems.count && !mount.cgroupSources.isEmpty
                 ? arena.stringArray(mount.cgroupSources) : nil

@@ -30,6 +30,11 @@ public struct ExecutionPlan: Sendable, Equatable {
         /// Bind mounts only: made id-mapped by the parent (open_tree + mount_setattr)
         /// before the clone, then moved into place by the child.
         public var idmap: IDMapping?
+        /// runc's recursive options: mount_setattr(AT_RECURSIVE) after the mount.
+        public var recursiveAttrSet: UInt64 = 0
+        public var recursiveAttrClear: UInt64 = 0
+        /// tmpfs `tmpcopyup`: copy what the tmpfs covers into it.
+        public var copyUp = false
     }
 
     /// The user namespace an id-mapped mount takes its mapping from, as
@@ -85,6 +90,8 @@ public struct ExecutionPlan: Sendable, Equatable {
     public var rootReadonly = false
     public var rootPropagation: UInt = MountFlag.slave | MountFlag.recursive
     public var noPivot = false
+    /// No mount namespace in the config: the runtime's is inherited (chroot, no mounts).
+    public var sharedMountNamespace = false
     public var mounts: [Mount] = []
     public var devices: [Device] = []
     public var setupDevSymlinks = true

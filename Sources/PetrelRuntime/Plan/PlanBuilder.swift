@@ -61,6 +61,11 @@ public struct PlanBuilder {
             plan.rootPropagation = flags
         }
         plan.noPivot = options.noPivot
+        if !namespaces.contains(where: { $0.type == .mount }) {
+            plan.sharedMountNamespace = true
+            plan.rootPropagation = 0
+            Logger.shared.warning("linux.namespaces has no mount namespace: the container runs in the runtime's own mount namespace (the host's), chrooted into \(rootfs); no mount is made")
+        }
         let uidMappings = (linux?.uidMappings ?? []).map(Self.mappingLine)
         let gidMappings = (linux?.gidMappings ?? []).map(Self.mappingLine)
         // A joined user namespace has its maps already (runc still wants them in config.json).
@@ -228,12 +233,18 @@ public struct PlanBuilder {
                 throw RuntimeError("mounts[\(index)].source: a bind mount needs a source")
             }
             let source = FileSystem.absolute(rawSource, relativeTo: bundle)
-            return ExecutionPlan.Mount(
+            if options.copyUp {
+                throw RuntimeError("mounts[\(index)].options: tmpcopyup is only for tmpfs mounts, not a bind mount")
+            }
+            var planned = ExecutionPlan.Mount(
                 kind: .bind, source: source, destination: destination, type: nil,
                 data: options.data.isEmpty ? nil : options.data.joined(separator: ","),
                 flags: options.flags, propagation: options.propagation, recursive: options.recursive,
                 targetIsFile: FileSystem.exists(source) && !isDirectory(source)
             )
+            planned.recursiveAttrSet = options.recursiveAttrSet
+            planned.recursiveAttrClear = options.recursiveAttrClear
+            return planned
         }
         guard let type else { throw RuntimeError("mounts[\(index)].type: required for a non-bind mount") }
         var planned = ExecutionPlan.Mount(
@@ -241,6 +252,16 @@ public struct PlanBuilder {
             data: options.data.isEmpty ? nil : options.data.joined(separator: ","),
             flags: options.flags, propagation: options.propagation, recursive: false, targetIsFile: false
         )
+        planned.recursiveAttrSet = options.recursiveAttrSet
+        planned.recursiveAttrClear = options.recursiveAttrClear
+        if options.copyUp {
+            // runc's extension copies the covered directory into a new tmpfs; it means nothing
+            // for another filesystem, so it is refused rather than passed to mount(2) as data.
+            guard type == "tmpfs" else {
+                throw RuntimeError("mounts[\(index)].options: tmpcopyup is only for tmpfs mounts, not \(JSONText.quote(type))")
+            }
+            planned.copyUp = true
+        }
         if type == "cgroup" || type == "cgroup2" {
             if cgroups.mode == .unified {
                 planned.type = "cgroup2"

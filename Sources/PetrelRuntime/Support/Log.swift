@@ -52,7 +52,11 @@ public final class Logger {
         writeAll(fd, line(level, message))
     }
 
-    public func debug(_ message: String) { log(.debug, message) }
+    /// Built only when `--debug` asked for it: the hot path pays nothing for these lines.
+    public func debug(_ message: @autoclosure () -> String) {
+        guard minimum <= .debug else { return }
+        log(.debug, message())
+    }
     public func warning(_ message: String) { log(.warning, message) }
 
     /// The single error line of a failed command.

@@ -38,6 +38,31 @@ enum NamespaceCases {
             removeNamespaces(&f, except: ["mount", "pid"])
             f.config.remove(path: "hostname")
         },
+        Case("namespaces.inherit-mount", "without a mount namespace the container is in the runtime's",
+             spec: "config-linux.md Namespaces: \"If a namespace type is not specified in the `namespaces` array, the container MUST inherit the runtime namespace of that type\"") { f in
+            f.config[path: "linux.namespaces"] = .array((f.config[path: "linux.namespaces"].array ?? []).filter {
+                $0["type"].string != "mount"
+            })
+            // What would be a mount in the host's namespace is left out (runc refuses masked
+            // and readonly paths there, and makes the mounts on the host).
+            f.config[path: "mounts"] = []
+            f.config[path: "linux.maskedPaths"] = []
+            f.config[path: "linux.readonlyPaths"] = []
+            f.config[path: "root.readonly"] = false
+            f.config[path: "process.args"] = ["sleep", "30"]
+            f.config.remove(path: "hostname")
+            let dir = f.dir
+            defer { for point in mountsBelow(dir).reversed() { _ = umount2(point, Int32(MNT_DETACH)) } }
+            try f.writeBundle()
+            let id = f.newID()
+            try f.requireSuccess(f.create(id), "create")
+            let pid = f.state(id)?["pid"].int ?? -1
+            let mnt = readLinkText("/proc/\(pid)/ns/mnt")
+            try f.require(mnt != nil && mnt == f.suite.host.namespaces["mnt"],
+                          "the container's mount namespace is \(mnt ?? "missing"), the runtime's \(f.suite.host.namespaces["mnt"] ?? "?")")
+            let left = mountsBelow(dir)
+            try f.require(left.isEmpty, "mounts left on the host below the bundle: \(left.joined(separator: ", "))")
+        },
         .inside("namespaces.join-path", "namespaces given by path are joined",
                 spec: "config-linux.md Namespaces: path: \"The runtime MUST place the container process in the namespace associated with that `path`\"",
                 checks: ["namespaces"]) { f in
@@ -118,4 +143,15 @@ func readLinkText(_ path: String) -> String? {
     let count = readlink(path, &buffer, 4095)
     if count < 0 { return nil }
     return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// Mount points in the runtime's mount namespace at or below `dir`, in mountinfo order.
+func mountsBelow(_ dir: String) -> [String] {
+    let text = (try? readText("/proc/self/mountinfo")) ?? ""
+    return text.split(separator: "\n").compactMap { line in
+        let fields = line.split(separator: " ")
+        guard fields.count > 4 else { return nil }
+        let point = String(fields[4])
+        return point == dir || point.hasPrefix(dir + "/") ? point : nil
+    }
 }
