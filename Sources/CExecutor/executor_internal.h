@@ -47,6 +47,14 @@ int pe_fail(petrel_error *error, int err, const char *step, const char *syscall,
 /// Writes all of buf to fd (retrying EINTR / short writes).
 int pe_write_all(int fd, const void *buf, size_t len);
 
+// --- wait_bound.c ---
+/// A monotonic deadline (ms) the setup timeout from now.
+long long pe_setup_deadline(void);
+/// Waits until fd is readable or hung up: 0, or -1 with *error (ETIMEDOUT at the deadline;
+/// `what` names what was waited for).
+int pe_wait_readable_until(int fd, long long deadline, const char *what, petrel_error *error);
+int pe_wait_readable(int fd, const char *what, petrel_error *error);
+
 // --- procfs.c ---
 /// The host's /proc, opened by the parent just before the clone (the child inherits the
 /// fd and the value); -1 otherwise.

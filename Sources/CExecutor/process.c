@@ -136,6 +136,11 @@ int pe_console(pe_child *child) {
     } else if ((slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
         rc = pe_fail(&child->error, errno, "console", "ioctl", "/dev/ptmx", "TIOCGPTPEER");
     }
+    // The process's user owns its terminal (so it can reopen /dev/tty); the group stays the
+    // one devpts gave (gid=5, tty, with the usual mount options), as runc's fixStdioPermissions.
+    if (rc == 0 && plan->uid != 0 && fchown(slave, plan->uid, (gid_t)-1) != 0) {
+        rc = pe_fail(&child->error, errno, "console", "fchown", "pty", NULL);
+    }
     if (rc == 0 && plan->console_rows && plan->console_cols) {
         struct winsize size = {.ws_row = plan->console_rows, .ws_col = plan->console_cols};
         if (ioctl(master, TIOCSWINSZ, &size) != 0) rc = pe_fail(&child->error, errno, "console", "ioctl", "TIOCSWINSZ", NULL);

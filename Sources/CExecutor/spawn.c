@@ -278,6 +278,7 @@ int petrel_child_wait(petrel_child *child, int *received_fd, petrel_error *error
     memset(&control, 0, sizeof(control));
     struct iovec iov = {.iov_base = &packet, .iov_len = sizeof(packet)};
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof(control.buf)};
+    if (pe_wait_readable(child->sync_fd, "the container init's next setup step", error) != 0) return -1;
     ssize_t n;
     do n = recvmsg(child->sync_fd, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
     if (n < 0) return pe_fail(error, errno, "init", "recvmsg", "sync socket", NULL);
@@ -301,9 +302,11 @@ int petrel_child_wait(petrel_child *child, int *received_fd, petrel_error *error
 
 int petrel_child_wait_exec(petrel_child *child, petrel_error *error) {
     memset(error, 0, sizeof(*error));
+    long long deadline = pe_setup_deadline();
     for (;;) {
         petrel_packet packet;
         memset(&packet, 0, sizeof(packet));
+        if (pe_wait_readable_until(child->sync_fd, deadline, "the process to execute its program", error) != 0) return -1;
         ssize_t n;
         do n = recv(child->sync_fd, &packet, sizeof(packet), 0); while (n < 0 && errno == EINTR);
         if (n < 0) return pe_fail(error, errno, "exec", "recv", "sync socket", NULL);

@@ -19,6 +19,7 @@
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 int petrel_pidfd_open(pid_t pid, unsigned int flags) { return (int)syscall(SYS_pidfd_open, pid, flags); }
@@ -53,7 +54,18 @@ int petrel_exec_fifo_release(const char *path, int pidfd, pid_t pid, petrel_erro
     char data[1 + sizeof(petrel_error)];
     size_t got = 0;
     int result = -1;
+    // Bounded: an init stuck before the fifo or before execve (a seccomp notification nobody
+    // answers) fails `start` with ETIMEDOUT (-2) instead of hanging it.
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec >= petrel_setup_timeout()) {
+            result = -2;
+            errno = ETIMEDOUT;
+            break;
+        }
         struct pollfd fds[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
         // Once the byte is in, only the fifo's end matters: the init closes it at execve.
         int ready = poll(fds, pidfd >= 0 && got == 0 ? 2 : 1, 100);

@@ -257,6 +257,12 @@ int petrel_child_continue(petrel_child *child, petrel_error *error);
 /// filled: either the child's own report (PETREL_MSG_ERROR) or a description of how it
 /// died (socket closed). For PETREL_MSG_SECCOMP_FD, *received_fd gets the fd.
 int petrel_child_wait(petrel_child *child, int *received_fd, petrel_error *error);
+/// How long the parent waits for the init at each step of its setup (seconds; default
+/// PETREL_DEFAULT_SETUP_TIMEOUT). A wait that runs out fails with step "timeout", syscall
+/// "poll", path naming what was waited for, errno ETIMEDOUT.
+#define PETREL_DEFAULT_SETUP_TIMEOUT 300
+void petrel_set_setup_timeout(int seconds);
+int petrel_setup_timeout(void);
 /// After READY from an `exec` process: waits until execve closes the sync socket (0), or
 /// the process reports why it failed after READY (-1, `error` filled).
 int petrel_child_wait_exec(petrel_child *child, petrel_error *error);
@@ -300,7 +306,8 @@ int petrel_pidfd_send_signal(int pidfd, int sig);
 /// until its execve). Returns 0 when the program was executed, 1 when the process exited
 /// before the byte, 2 when it failed after it (`error` filled), 3 when the init (`pid`) no
 /// longer holds the fifo at all (an earlier start released it and was killed before
-/// removing the fifo: no byte will ever come), -1 on error (errno set).
+/// removing the fifo: no byte will ever come), -2 when the setup timeout ran out first
+/// (errno ETIMEDOUT), -1 on error (errno set).
 int petrel_exec_fifo_release(const char *path, int pidfd, pid_t pid, petrel_error *error);
 int petrel_mkfifo(const char *path, unsigned int mode);
 /// Opens `path` for reading (O_NONBLOCK, O_NOCTTY, CLOEXEC) resolved inside the directory

@@ -115,17 +115,14 @@ extension Runtime {
                 let state = State(ociVersion: bundle.spec.ociVersion, id: request.id, status: .creating, pid: child.pid,
                                   bundle: bundle.path, annotations: bundle.spec.annotations)
                 for phase in [HookRunner.Phase.prestart, .createRuntime, .createContainer] {
-                    try HookRunner.run(phase, spec: bundle.spec, state: state, initPid: child.pid)
+                    try HookRunner.run(phase, spec: bundle.spec, state: state, initPid: child.pid, rootfs: bundle.rootfs)
                 }
                 try child.proceed()
             }
-            let listenerFd = try child.waitForReady()
-            Logger.shared.debug("create \(request.id): init \(child.pid) ready (mounts, devices, root switch, identity done)")
-            if listenerFd >= 0 {
-                defer { close(listenerFd) }
-                try SeccompListener.send(
-                    listenerFd, spec: bundle.spec, id: request.id, pid: child.pid, bundle: bundle.path)
+            try child.waitForReady { (listenerFd) throws(RuntimeError) in
+                try SeccompListener.send(listenerFd, spec: bundle.spec, id: request.id, pid: child.pid, bundle: bundle.path)
             }
+            Logger.shared.debug("create \(request.id): init \(child.pid) ready (mounts, devices, root switch, identity done)")
 
             guard let stat = ProcessStat.read(pid: child.pid) else {
                 throw RuntimeError("container init \(child.pid) exited during create")
@@ -148,6 +145,7 @@ extension Runtime {
             return record
         } catch {
             initProcess?.abort()
+            let reported = SetupOOM.explain(error, cgroup: cgroup, spec: bundle.spec)
             if cgroupFd >= 0 { close(cgroupFd) }
             var cleaned = true
             if let cgroup {
@@ -162,7 +160,7 @@ extension Runtime {
             if consoleSocket >= 0 { close(consoleSocket) }
             if intelRdt != nil { IntelRdt.remove(linux?.intelRdt, id: request.id) }
             if cleaned { try? store.remove(request.id) }
-            throw error
+            throw reported
         }
     }
 

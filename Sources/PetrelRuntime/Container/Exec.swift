@@ -151,9 +151,7 @@ extension Runtime {
             if cgroupFd < 0 { try cgroup.addProcess(child.pid) }
             try IntelRdt.join(record.config.linux?.intelRdt, id: record.id, pid: child.pid)
             try child.proceed()
-            let listenerFd = try child.waitForReady()
-            if listenerFd >= 0 {
-                defer { close(listenerFd) }
+            try child.waitForReady { (listenerFd) throws(RuntimeError) in
                 try SeccompListener.send(listenerFd, spec: record.config, id: record.id, pid: child.pid, bundle: record.bundle)
             }
             if let pidFile = request.pidFile {

@@ -9,8 +9,12 @@ import Foundation
 import Glibc
 #endif
 
-/// The runtime-spec lifecycle hooks. Each gets the container's state JSON on stdin, its own
-/// args and env (nothing else), and is killed when its timeout runs out.
+/// The runtime-spec lifecycle hooks. Each gets the container's state JSON on stdin and its
+/// own args, and is killed when its timeout runs out. Environment and working directory are
+/// runc 1.1's: a hook with `env` gets exactly that; without, a host hook gets the runtime's
+/// environment and cwd, a createContainer hook the container's process.env with the rootfs
+/// (host path, before pivot_root) as cwd, a startContainer hook process.env plus HOME with
+/// process.cwd, as the init it runs from.
 /// - prestart, createRuntime: runtime namespace, after the namespaces exist, before
 ///   pivot_root (the init waits at PETREL_MSG_MOUNTS_DONE).
 /// - createContainer: the container's namespaces, same moment; the path resolves in the
@@ -47,7 +51,9 @@ enum HookRunner {
 
     /// Runs the phase's hooks in order; the first failure is thrown (`warnOnly`: each failure
     /// is logged as a warning and the next hook runs).
-    static func run(_ phase: Phase, spec: Spec, state: State, initPid: Int32 = 0, warnOnly: Bool = false) throws(RuntimeError) {
+    /// `rootfs`: the container's root as the runtime sees it (createContainer's cwd).
+    static func run(_ phase: Phase, spec: Spec, state: State, initPid: Int32 = 0, rootfs: String = "/",
+                    warnOnly: Bool = false) throws(RuntimeError) {
         let list = hooks(spec, phase)
         guard !list.isEmpty else { return }
         let json: [UInt8]
@@ -65,7 +71,7 @@ enum HookRunner {
             let inContainer = phase == .createContainer || phase == .startContainer
             do throws(RuntimeError) {
                 let status = inContainer
-                    ? try runInContainer(hook, spec: spec, initPid: initPid, stdin: json, name: name)
+                    ? try runInContainer(hook, phase: phase, spec: spec, initPid: initPid, rootfs: rootfs, stdin: json, name: name)
                     : try runOnHost(hook, stdin: json, name: name)
                 guard petrel_wifexited(status) != 0 && petrel_wexitstatus(status) == 0 else {
                     if status == -2 { throw RuntimeError("\(name): timed out after \(hook.timeout ?? 0)s") }
@@ -123,22 +129,28 @@ enum HookRunner {
             for pointer in envp { free(pointer) }
         }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, hook.path, &actions, nil, &argv, &envp)
+        // No `env`: the runtime's own environment, as runc and crun (Go's exec.Cmd with a nil Env).
+        let spawned = hook.env == nil
+            ? posix_spawn(&pid, hook.path, &actions, nil, &argv, environ)
+            : posix_spawn(&pid, hook.path, &actions, nil, &argv, &envp)
         guard spawned == 0 else { throw RuntimeError("\(name): cannot run it", syscall: "posix_spawn", errno: spawned) }
         return wait(pid, timeout: hook.timeout)
     }
 
-    private static func runInContainer(_ hook: Hook, spec: Spec, initPid: Int32, stdin json: [UInt8], name: String) throws(RuntimeError) -> Int32 {
-        var process = Process(cwd: "/")
+    private static func runInContainer(_ hook: Hook, phase: Phase, spec: Spec, initPid: Int32, rootfs: String,
+                                       stdin json: [UInt8], name: String) throws(RuntimeError) -> Int32 {
+        // createContainer runs before pivot_root: the rootfs's host path is the container's root.
+        var process = Process(cwd: phase == .createContainer ? rootfs : (spec.process?.cwd ?? "/"))
         process.args = (hook.args?.isEmpty ?? true) ? [hook.path] : hook.args
-        process.env = hook.env ?? []
+        process.env = hook.env ?? spec.process?.env ?? []
         // Root of the container with the runtime's privileges, and no seccomp filter: the
         // hook is the runtime's agent, not the container's workload.
         var bare = spec
         bare.linux?.seccomp = nil
         var plan = try PlanBuilder.forHost(rootfs: "/").buildExec(bare, process: process, initPid: initPid, preserveFds: 0)
         plan.execPath = hook.path
-        plan.env = hook.env ?? []
+        // startContainer keeps the HOME the plan added (runc's init has it); createContainer not.
+        if hook.env != nil || phase == .createContainer { plan.env = hook.env ?? spec.process?.env ?? [] }
         let input = try stdinPipe(json)
         defer { close(input) }
         // The child inherits fd 0: make it the state pipe for the clone, then put ours back.
@@ -152,7 +164,7 @@ enum HookRunner {
         dup2(saved, 0)
         do throws(RuntimeError) {
             try child.proceed()
-            _ = try child.waitForReady()
+            try child.waitForReady()
         } catch {
             child.abort()
             throw RuntimeError("\(name): \(error.description)")

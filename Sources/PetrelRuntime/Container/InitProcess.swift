@@ -14,6 +14,7 @@ final class InitProcess {
     /// Clones the init (it waits for `proceed()`).
     init(plan: ExecutionPlan, consoleSocket: Int32, cgroupFd: Int32 = -1, mountTrees: [Int: Int32] = [:]) throws(RuntimeError) {
         try KernelVersion.check(intoCgroup: cgroupFd >= 0)
+        SetupTimeout.configure()
         let arena = CArena()
         var lowered = plan.lowered(in: arena, consoleSocket: consoleSocket, cgroupFd: cgroupFd, mountTrees: mountTrees)
         var error = petrel_error()
@@ -40,21 +41,24 @@ final class InitProcess {
         }
     }
 
-    /// Waits for the next checkpoint, also accepting the seccomp listener fd the child
-    /// sends before READY when its filter uses SCMP_ACT_NOTIFY. Returns that fd (or -1).
-    func waitForReady() throws(RuntimeError) -> Int32 {
-        var listener: Int32 = -1
+    /// Waits for READY. A SCMP_ACT_NOTIFY filter's listener fd, sent before READY, goes to
+    /// `forwardListener` at once (and is closed after): the init may already be blocked on a
+    /// notification of its own (a trapped write, prctl, openat on the way to READY), which
+    /// only the listener can answer. runc forwards it the same way, before READY.
+    func waitForReady(forwardListener: (Int32) throws(RuntimeError) -> Void = { _ in }) throws(RuntimeError) {
+        var forwarded = false
         while true {
             var error = petrel_error()
             var received: Int32 = -1
             let message = petrel_child_wait(&child, &received, &error)
-            if message == Int32(PETREL_MSG_SECCOMP_FD.rawValue), received >= 0, listener < 0 {
-                listener = received
+            if message == Int32(PETREL_MSG_SECCOMP_FD.rawValue), received >= 0, !forwarded {
+                forwarded = true
+                defer { close(received) }
+                try forwardListener(received)
                 continue
             }
             if received >= 0 { close(received) }
-            if message == Int32(PETREL_MSG_READY.rawValue) { return listener }
-            if listener >= 0 { close(listener) }
+            if message == Int32(PETREL_MSG_READY.rawValue) { return }
             if message < 0 { throw Self.describe(error, fallback: "container init failed") }
             throw RuntimeError("container init: unexpected message \(message) from init")
         }
@@ -99,6 +103,9 @@ final class InitProcess {
 
     static func describe(_ error: petrel_error, fallback: String) -> RuntimeError {
         var (step, syscall, path, detail) = fields(error)
+        if step == "timeout" && error.err == ETIMEDOUT {
+            return RuntimeError("container init: " + SetupTimeout.message(waitingFor: path))
+        }
         if step == "exec" && syscall == "execve" {
             // runc's (Go's) wording: "exec /bad.sh: no such file or directory".
             var text = errnoDescription(error.err)

@@ -49,13 +49,19 @@ struct NotifySocket {
         return fd
     }
 
-    /// Waits for READY= from the container and forwards it with MAINPID, like runc.
+    /// Waits for READY= from the container and forwards it with MAINPID, like runc; for at
+    /// most the setup timeout (runc waits forever), then fails naming the wait.
     func forwardReady(_ fd: Int32, initPid: Int32, isAlive: () -> Bool) throws(RuntimeError) {
         var buffer = [UInt8](repeating: 0, count: 4096)
+        SetupTimeout.configure()
+        let deadline = Clock.monotonicSeconds() + Double(SetupTimeout.seconds)
         while true {
             let ready = petrel_wait_readable(fd, 100)
             if ready == 0 {
                 if !isAlive() { return }
+                if Clock.monotonicSeconds() >= deadline {
+                    throw RuntimeError("cannot start container: " + SetupTimeout.message(waitingFor: "READY= on the notify socket \(socketPath)"))
+                }
                 continue
             }
             if ready < 0 { throw RuntimeError.sys("cannot wait on the notify socket", "poll", path: socketPath) }

@@ -46,9 +46,13 @@ extension Runtime {
         defer { if notifyFd >= 0 { close(notifyFd) } }
         let fifo = store.execFifo(id)
         var execError = petrel_error()
+        SetupTimeout.configure()
         Logger.shared.debug("start \(id): releasing init \(record.pid) through \(fifo)")
         let released = petrel_exec_fifo_release(fifo, pidfd, record.pid, &execError)
         Logger.shared.debug("start \(id): exec fifo answered \(released) (0: the program runs)")
+        if released == -2 {
+            throw RuntimeError("cannot start container: " + SetupTimeout.message(waitingFor: "the init to execute its program"))
+        }
         guard released >= 0 else { throw RuntimeError.sys("cannot start container", "open", path: fifo) }
         unlink(fifo)
         // An earlier start released it and was killed before removing the fifo.
