@@ -38,6 +38,36 @@ enum NamespaceCases {
             removeNamespaces(&f, except: ["mount", "pid"])
             f.config.remove(path: "hostname")
         },
+        Case("namespaces.inherit-mount", "no mount namespace in the config: the container stays in the runtime's",
+             spec: "config-linux.md Namespaces: \"If a namespace type is not specified in the `namespaces` array, the container MUST inherit the runtime namespace of that type\"; config.md: createRuntime hooks \"MUST be executed in the runtime namespace\"") { f in
+            // The runtime's mount namespace is what its createRuntime hook sees (crun on a
+            // hybrid host runs behind a wrapper with a namespace of its own). The runtime runs in
+            // a private copy of the host's: whatever it mounts stays out of the host's.
+            let record = f.rootfs + "/oci/hooks/runtime.mnt"
+            removeNamespaces(&f, except: ["pid", "network", "ipc", "uts", "cgroup"])
+            // Only /proc, which runc needs in the root (it closes fds through /proc/self/fd);
+            // made in the runtime's namespace, as runc and crun do without a mount namespace.
+            f.config["mounts"] = [["destination": "/proc", "type": "proc", "source": "proc"]]
+            f.config.remove(path: "linux.maskedPaths")
+            f.config.remove(path: "linux.readonlyPaths")
+            f.config["hooks"] = ["createRuntime": [[
+                "path": "/bin/sh", "args": .strings(["sh", "-c", "cat >/dev/null; readlink /proc/self/ns/mnt > \(record)"]),
+                "env": .strings([HookCases.hostPath]),
+            ]]]
+            f.config[path: "process.args"] = .strings(["sleep", "1000"])
+            try f.writeBundle()
+            let id = f.newID()
+            try f.requireSuccess(f.suite.commands.run(
+                ["unshare", "--mount", "--propagation", "private", f.suite.runtime, "--root", f.suite.stateRoot,
+                 "create", "--bundle", f.bundle, id], stdoutPath: "\(f.dir)/\(id).out"), "create without a mount namespace")
+            let runtimeMnt = readTrimmed(record) ?? "(no createRuntime record)"
+            let pid = f.state(id)?["pid"].int ?? -1
+            try f.require(readLinkText("/proc/\(pid)/ns/mnt") == runtimeMnt,
+                          "after create the container process \(pid) is in mnt \(readLinkText("/proc/\(pid)/ns/mnt") ?? "?"), the runtime in \(runtimeMnt)")
+            try f.requireSuccess(f.runtime(["start", id]), "start")
+            try f.require(readLinkText("/proc/\(pid)/ns/mnt") == runtimeMnt,
+                          "after start the container process \(pid) is in mnt \(readLinkText("/proc/\(pid)/ns/mnt") ?? "?"), the runtime in \(runtimeMnt)")
+        },
         .inside("namespaces.join-path", "namespaces given by path are joined",
                 spec: "config-linux.md Namespaces: path: \"The runtime MUST place the container process in the namespace associated with that `path`\"",
                 checks: ["namespaces"]) { f in
