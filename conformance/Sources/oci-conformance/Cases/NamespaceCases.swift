@@ -45,9 +45,13 @@ enum NamespaceCases {
             // a private copy of the host's: whatever it mounts stays out of the host's.
             let record = f.rootfs + "/oci/hooks/runtime.mnt"
             removeNamespaces(&f, except: ["pid", "network", "ipc", "uts", "cgroup"])
-            // Only /proc, which runc needs in the root (it closes fds through /proc/self/fd);
-            // made in the runtime's namespace, as runc and crun do without a mount namespace.
-            f.config["mounts"] = [["destination": "/proc", "type": "proc", "source": "proc"]]
+            // Only /proc (runc closes fds through /proc/self/fd) and a /dev tmpfs for the device
+            // nodes (the bundle may be on a nodev file system); runc and crun make them in the
+            // runtime's namespace when there is no mount namespace.
+            f.config["mounts"] = [
+                ["destination": "/proc", "type": "proc", "source": "proc"],
+                ["destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]],
+            ]
             f.config.remove(path: "linux.maskedPaths")
             f.config.remove(path: "linux.readonlyPaths")
             f.config["hooks"] = ["createRuntime": [[
