@@ -191,7 +191,7 @@ enum HookCases {
             try f.requireSuccess(f.runtime(["start", id]), "start with a startContainer hook in the rootfs")
             // runc and crun run startContainer hooks in the init after `start` returned
             // (hooks.start-container-fails): this case is about where the path resolves.
-            _ = f.waitFile(f.rootfs + "/oci/hooks/start-container-path")
+            _ = f.waitFile(f.rootfs + "/oci/hooks/start-container-path", timeout: 30)
             try f.require(readTrimmed(f.rootfs + "/oci/hooks/start-container-path") == "ran", "the hook /oci/start-container-hook did not run")
         },
         Case("hooks.listed-order", "hooks of one kind run in the listed order",
