@@ -63,6 +63,41 @@ enum FilesystemCases {
             addMount(&f, "/existing", type: "tmpfs", source: "tmpfs", options: ["mode=1777", "size=1024k"])
             onlyCheck(&f, ["/existing"])
         },
+        Case("filesystem.option-rro", "rro: a recursive bind mount is read-only down to its submounts",
+             spec: "config.md Linux mount options: `rro` SHOULD, \"Recursive `ro`\" (AT_RECURSIVE, mount_setattr(2), Linux 5.12)") { f in
+            let source = f.dir + "/rro-src"
+            mkdir(source, 0o755)
+            mkdir(source + "/sub", 0o755)
+            try f.requireSuccess(f.suite.commands.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", source + "/sub"]), "mount a tmpfs under the bind source")
+            defer { _ = f.suite.commands.run(["umount", "-l", source + "/sub"]) }
+            addMount(&f, "/mnt/rro", type: "bind", source: source, options: ["rbind", "rro"])
+            f.config[path: "process.args"] = .strings(["sh", "-c", "for d in /mnt/rro /mnt/rro/sub; do if touch $d/f 2>/dev/null; then echo $d writable; else echo $d read-only; fi; done"])
+            try f.writeBundle()
+            let id = f.newID()
+            let result = f.runtime(["run", "--bundle", f.bundle, id], stdout: "\(f.dir)/\(id).out")
+            try f.requireSuccess(result, "run with an rro bind mount")
+            let seen = result.stdout.lines.joined(separator: ", ")
+            try f.require(seen == "/mnt/rro read-only, /mnt/rro/sub read-only", "inside: \(seen), want both read-only")
+        },
+        Case("filesystem.option-tmpcopyup", "tmpcopyup (when `features` lists it): the tmpfs starts with the directory's files",
+             spec: "config.md Linux mount options: `tmpcopyup` MAY, \"copy up the contents to a tmpfs\"; features.md: `mountOptions` \"is the list of the recognized mount options\"") { f in
+            let features = f.runtime(["features"])
+            let listed = (try? JSON(parsing: features.stdout))?["mountOptions"].array?.compactMap(\.string) ?? []
+            guard listed.contains("tmpcopyup") else {
+                throw Outcome.skip("the runtime's `features` does not list tmpcopyup (a MAY)\(features.succeeded ? "" : ": \(features.summary)")")
+            }
+            mkdir(f.rootfs + "/seed", 0o755)
+            try writeFile(f.rootfs + "/seed/file", "seeded")
+            addMount(&f, "/seed", type: "tmpfs", source: "tmpfs", options: ["tmpcopyup", "size=1024k"])
+            f.config[path: "process.args"] = .strings(["sh", "-c", "echo written > /seed/new && echo $(cat /seed/file) $(cat /seed/new)"])
+            try f.writeBundle()
+            let id = f.newID()
+            let result = f.runtime(["run", "--bundle", f.bundle, id], stdout: "\(f.dir)/\(id).out")
+            try f.requireSuccess(result, "run with a tmpcopyup tmpfs")
+            let seen = result.stdout.lines.joined(separator: " ")
+            try f.require(seen == "seeded written", "inside: \(seen.debugDescription), want \"seeded written\"")
+            try f.require(!fileExists(f.rootfs + "/seed/new"), "the write went to the rootfs, not the tmpfs")
+        },
         .inside("filesystem.mount-order", "mounts are made in the listed order",
                 spec: "config.md Mounts: \"The runtime MUST mount entries in the listed order\"",
                 checks: ["mount-order"]) { f in

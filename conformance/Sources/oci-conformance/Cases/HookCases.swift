@@ -168,6 +168,32 @@ enum HookCases {
             let cmdline = readTrimmed(f.rootfs + "/oci/hooks/poststart.cmdline") ?? "(none)"
             try f.require(cmdline == "sleep 1000", "the container process ran \(cmdline.debugDescription) when poststart ran, want \"sleep 1000\"")
         },
+        Case("hooks.create-container-path", "a createContainer hook's path resolves in the runtime namespace",
+             spec: "config.md Hooks: createContainer: \"The value of `path` MUST resolve in the runtime namespace\"") { f in
+            // A script only the host has (outside the rootfs).
+            let script = f.dir + "/create-container-hook"
+            try writeFile(script, "#!/bin/sh\ncat >/dev/null\necho ran > \(f.rootfs)/oci/hooks/create-container-path\n")
+            chmod(script, 0o755)
+            f.config["hooks"] = ["createContainer": [["path": .string(script), "args": ["create-container-hook"], "env": .strings([hostPath])]]]
+            f.config[path: "process.args"] = .strings(["sleep", "1000"])
+            _ = try createWithHooks(&f)
+            try f.require(readTrimmed(f.rootfs + "/oci/hooks/create-container-path") == "ran", "the hook \(script) did not run")
+        },
+        Case("hooks.start-container-path", "a startContainer hook's path resolves in the container namespace",
+             spec: "config.md Hooks: startContainer: \"The value of `path` MUST resolve in the container namespace\"") { f in
+            // A script only the container has: /oci/start-container-hook in the rootfs.
+            guard !fileExists("/oci/start-container-hook") else { throw Outcome.skip("the host has /oci/start-container-hook") }
+            try writeFile(f.rootfs + "/oci/start-container-hook", "#!/bin/sh\ncat >/dev/null\necho ran > /oci/hooks/start-container-path\n")
+            chmod(f.rootfs + "/oci/start-container-hook", 0o755)
+            f.config["hooks"] = ["startContainer": [["path": "/oci/start-container-hook", "args": ["start-container-hook"], "env": .strings([hostPath])]]]
+            f.config[path: "process.args"] = .strings(["sleep", "1000"])
+            let id = try createWithHooks(&f)
+            try f.requireSuccess(f.runtime(["start", id]), "start with a startContainer hook in the rootfs")
+            // runc and crun run startContainer hooks in the init after `start` returned
+            // (hooks.start-container-fails): this case is about where the path resolves.
+            _ = f.waitFile(f.rootfs + "/oci/hooks/start-container-path", timeout: 30)
+            try f.require(readTrimmed(f.rootfs + "/oci/hooks/start-container-path") == "ran", "the hook /oci/start-container-hook did not run")
+        },
         Case("hooks.listed-order", "hooks of one kind run in the listed order",
              spec: "config.md Hooks: \"Hooks MUST be called in the listed order\"") { f in
             f.config["hooks"] = [

@@ -14,6 +14,16 @@ enum Spec13Cases {
             f.config[path: "process.conformanceUnknown"] = "x"
             f.config[path: "linux.conformanceUnknown"] = 1
         },
+        .inside("config.version-1.3-patch", "a 1.3.x config (a later patch release) runs",
+                spec: "config.md Specification version: ociVersion \"MUST be in SemVer v2.0.0 format\"; the specification \"follows semantic versioning and retains forward and backward compatibility within major versions\"",
+                checks: ["args"]) { f in
+            f.config["ociVersion"] = "1.3.9"
+        },
+        .inside("config.version-later-minor", "a later 1.x config (1.9.0) runs",
+                spec: "config.md Specification version: the specification \"follows semantic versioning and retains forward and backward compatibility within major versions\"; Extensibility: unknown properties MUST be ignored",
+                checks: ["args"]) { f in
+            f.config["ociVersion"] = "1.9.0"
+        },
         .inside("linux.memory-policy", "linux.memoryPolicy is the container process's NUMA policy",
                 spec: "config-linux.md Memory policy (1.3): `mode` \"the memory policy mode\" (MPOL_INTERLEAVE), `nodes` \"the set of nodes\", set with set_mempolicy(2)",
                 checks: ["memory-policy"]) { f in
