@@ -479,11 +479,14 @@ static int one_mount(pe_child *child, const petrel_mount *m) {
             // mounted; runc binds the host's /sys instead.
             rc = mount_on(child, target, m->destination, "/sys", NULL, MS_BIND | MS_REC, NULL);
             if (rc == 0) rc = adjust_mount(child, m->destination, MS_BIND | MS_REMOUNT | MS_RDONLY | m->flags);
-        } else if (rc != 0 && child->error.err == EPERM && pe_streq(m->fstype, "cgroup2")) {
+        } else if (rc != 0 && child->error.err == EPERM && pe_streq(m->fstype, "cgroup2") && m->own_cgroup) {
             // cgroup2 cannot be mounted from a user namespace without its own cgroup
-            // namespace: bind the host's hierarchy instead (runc binds the container's).
-            rc = mount_on(child, target, m->destination, "/sys/fs/cgroup", NULL, MS_BIND | MS_REC, NULL);
+            // namespace: bind the container's own cgroup, as runc does (never the host's tree).
+            rc = mount_on(child, target, m->destination, m->own_cgroup, NULL, MS_BIND | MS_REC, NULL);
             if (rc == 0 && (m->flags & MS_RDONLY)) rc = adjust_mount(child, m->destination, MS_BIND | MS_REMOUNT | m->flags);
+        } else if (rc != 0 && child->error.err == EPERM && pe_streq(m->fstype, "cgroup2")) {
+            pe_append(child->error.detail, sizeof(child->error.detail),
+                      ": a user namespace may not mount cgroup2 without its own cgroup namespace");
         }
         break;
     }

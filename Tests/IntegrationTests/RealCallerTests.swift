@@ -87,3 +87,18 @@ extension RealCallers {
         #expect(out.contains("CapAmb:\t0000000000000000"), "\(out)")
     }
 }
+
+extension RealCallers {
+    static let unified = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers")
+
+    @Test("a user namespace without a cgroup namespace sees its own cgroup at /sys/fs/cgroup, never the host's tree",
+          .enabled(if: unified, "cgroup v1 host: the cgroup mount binds the container's own v1 cgroups already (Cgroups suite)"))
+    func userNamespaceOwnCgroupOnly() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.useUserNamespace()
+        // The host's root cgroup has no cgroup.type; every other cgroup has one.
+        let out = try t.output(["sh", "-c", "test -e /sys/fs/cgroup/cgroup.type && echo own || echo host-root; ls /sys/fs/cgroup | grep -c '^cgroup.procs$'"])
+        #expect(out.hasPrefix("own"), "\(out)")
+    }
+}

@@ -71,6 +71,10 @@ typedef struct {
     // it is bind-mounted (runc does the same), so the container sees its own limits at
     // /sys/fs/cgroup/<subsystem>; an empty string or NULL mounts the hierarchy itself.
     const char *const *cgroup_v1_sources;
+    // A cgroup2 filesystem mount: the host directory of the container's own cgroup (v2),
+    // bind-mounted when a user namespace without a cgroup namespace may not mount cgroup2,
+    // as runc does; NULL: such a mount fails (never the host's whole tree).
+    const char *own_cgroup;
     // runc's recursive options (rro, rnosuid, ...): mount_setattr(AT_RECURSIVE) bits applied
     // to the mount and its submounts once it is in place (0 and 0: nothing to do).
     unsigned long long attr_set;

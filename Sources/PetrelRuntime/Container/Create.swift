@@ -167,8 +167,14 @@ extension Runtime {
     /// Without a cgroup namespace a v1 "cgroup" mount shows the container's own cgroup
     /// directories (runc binds them), not the host's whole hierarchies.
     static func bindOwnCgroups(_ plan: inout ExecutionPlan, record: CgroupRecord) {
-        guard record.version == 1,
-              !plan.namespaces.contains(where: { $0.cloneFlag == NamespaceFlag.cloneFlag(.cgroup) }) else { return }
+        guard !plan.namespaces.contains(where: { $0.cloneFlag == NamespaceFlag.cloneFlag(.cgroup) }) else { return }
+        if record.version == 2 {
+            // Used only if cgroup2 cannot be mounted (a user namespace): never the host's tree.
+            for index in plan.mounts.indices where plan.mounts[index].type == "cgroup2" {
+                plan.mounts[index].ownCgroup = record.directories.first?.path
+            }
+            return
+        }
         for index in plan.mounts.indices where plan.mounts[index].kind == .cgroupV1 {
             plan.mounts[index].cgroupSources = plan.mounts[index].cgroupSubsystems.map { subsystem in
                 record.directories.first { $0.hierarchy == subsystem }?.path ?? ""

@@ -77,6 +77,7 @@ extension ExecutionPlan {
             lowered.cgroup_v1_subsystems = mount.cgroupSubsystems.isEmpty ? nil : arena.stringArray(mount.cgroupSubsystems)
             lowered.cgroup_v1_sources = mount.cgroupSources.count == mount.cgroupSubsystems.count && !mount.cgroupSources.isEmpty
                 ? arena.stringArray(mount.cgroupSources) : nil
+            lowered.own_cgroup = mount.ownCgroup.map { arena.string($0) }
             return lowered
         })
         plan.mount_count = mounts.count

@@ -27,6 +27,9 @@ public struct ExecutionPlan: Sendable, Equatable {
         /// Parallel to cgroupSubsystems: the container's own cgroup directory to bind there
         /// (no cgroup namespace, as runc); empty: mount the hierarchy.
         public var cgroupSources: [String] = []
+        /// cgroup2 mounts: the container's own cgroup directory, bound when cgroup2 itself
+        /// may not be mounted (a user namespace without a cgroup namespace), as runc does.
+        public var ownCgroup: String?
         /// Bind mounts only: made id-mapped by the parent (open_tree + mount_setattr)
         /// before the clone, then moved into place by the child.
         public var idmap: IDMapping?
