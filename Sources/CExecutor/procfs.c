@@ -21,7 +21,14 @@ int pe_trusted_proc_fd = -1;
 
 long pe_openat2(int dirfd, const char *path, int flags, unsigned long long resolve) {
     struct open_how how = {.flags = (unsigned long long)flags, .mode = 0, .resolve = resolve};
-    return syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+    // EAGAIN: a rename or mount elsewhere on the system raced a ".." step of a confined
+    // lookup (RESOLVE_IN_ROOT/BENEATH), and the kernel could not prove it stayed inside;
+    // openat2(2) says to retry. Bounded, so a sustained attack ends in an error.
+    long fd;
+    int tries = 0;
+    do fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+    while (fd < 0 && (errno == EAGAIN || errno == EINTR) && ++tries < 256);
+    return fd;
 }
 
 bool pe_on_procfs(int fd) {

@@ -270,7 +270,11 @@ int petrel_open_in_root(const char *root, const char *path) {
     memset(&how, 0, sizeof(how));
     how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-    int fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof(how));
+    int fd;
+    int tries = 0;
+    // EAGAIN: a concurrent rename raced a ".." step; openat2(2) says to retry (bounded).
+    do fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof(how));
+    while (fd < 0 && (errno == EAGAIN || errno == EINTR) && ++tries < 256);
     int saved = errno;
     close(dir);
     errno = saved;
