@@ -5,10 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
-#include <linux/magic.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #define PE_FD_LOOP_CAP (1U << 20)  // fs.nr_open's default and usual ceiling
@@ -40,8 +38,7 @@ static unsigned int parse_fd(const char *name, bool *ok) {
 static int walk_proc(unsigned int from, unsigned int to, unsigned int flags) {
     int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) return -1;
-    struct statfs fs;
-    if (fstatfs(dir, &fs) != 0 || fs.f_type != PROC_SUPER_MAGIC) {
+    if (!pe_on_procfs(dir)) {
         close(dir);
         return -1;
     }

@@ -1,5 +1,5 @@
 // Which fds the caller passed: recorded before main, when nothing of ours is open yet.
-#define _GNU_SOURCE
+// _GNU_SOURCE comes from the target settings.
 #include "petrel_fds.h"
 
 #include <fcntl.h>

@@ -1,5 +1,6 @@
 // Thin wrappers for what Swift cannot import: variadic syscalls, macros, _GNU_SOURCE.
 #include "petrel_executor.h"
+#include "executor_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -266,15 +267,7 @@ int petrel_spawn_actions_closefrom(posix_spawn_file_actions_t *actions, int from
 int petrel_open_in_root(const char *root, const char *path) {
     int dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) return -1;
-    struct open_how how;
-    memset(&how, 0, sizeof(how));
-    how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
-    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-    int fd;
-    int tries = 0;
-    // EAGAIN: a concurrent rename raced a ".." step; openat2(2) says to retry (bounded).
-    do fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof(how));
-    while (fd < 0 && (errno == EAGAIN || errno == EINTR) && ++tries < 256);
+    int fd = (int)pe_openat2(dir, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
     int saved = errno;
     close(dir);
     errno = saved;
