@@ -48,15 +48,15 @@ let package = Package(
         ),
         .target(
             name: "Shim",
-            dependencies: ["TTRPC", "ShimProtocol", "CShim", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+            dependencies: ["TTRPC", "ShimProtocol", "CShim", "PetrelRuntime", "OCI", "CExecutor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .executableTarget(
             name: "containerd-shim-petrel-v2",
-            dependencies: ["Shim", "TTRPC", "ShimProtocol", "CShim", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+            dependencies: ["Shim", "TTRPC", "ShimProtocol", "CShim", "PetrelRuntime", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .testTarget(
             name: "ShimTests",
-            dependencies: ["Shim", "TTRPC", "ShimProtocol", "CShim", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+            dependencies: ["Shim", "TTRPC", "ShimProtocol", "CShim", "PetrelRuntime", "OCI", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "PetrelRuntimeTests", dependencies: ["PetrelRuntime", "OCI"]),
