@@ -157,6 +157,7 @@ def main():
     p.add_argument("--timeout", type=float, default=120, help="per CRI call, seconds")
     a = p.parse_args()
 
+    started = time.monotonic()
     cri = client.connect(a.socket, a.gen, a.timeout)
     pb = cri.pb
     grpc = cri.grpc
@@ -180,6 +181,8 @@ def main():
         version.runtime_name, version.runtime_version, version.runtime_api_version,
         a.handler, a.runtime_type, "v2" if v2 else "v1"))
 
+    # What the kubelet sends for a hostNetwork pod: the node's network, a pid namespace per container.
+    NAMESPACES = {"network": "NODE", "pid": "CONTAINER", "ipc": "POD"}
     metadata = {"name": "petrel-cri", "uid": "petrel-cri-uid-%d" % os.getpid(), "namespace": "default"}
     pod_config = {
         "metadata": metadata,
@@ -189,7 +192,7 @@ def main():
         "linux": {
             "cgroup_parent": a.cgroup_parent,
             # Host network (no CNI); pid per container as the kubelet asks; no hostname.
-            "security_context": {"namespace_options": {"network": "NODE", "pid": "CONTAINER", "ipc": "POD"}},
+            "security_context": {"namespace_options": NAMESPACES},
         },
     }
     sandbox = None
@@ -232,7 +235,11 @@ def main():
             "envs": [{"key": "PETREL_CRI", "value": "yes"}],
             "log_path": "app.log",
             "labels": {"container": "app"},
-            "linux": {"resources": {"memory_limit_in_bytes": 128 << 20}},
+            # seccomp RuntimeDefault (containerd's default profile), as a restricted pod asks.
+            "linux": {"resources": {"memory_limit_in_bytes": 128 << 20},
+                      "security_context": {"namespace_options": NAMESPACES, "no_new_privs": True,
+                                           "seccomp": {"profile_type": "RuntimeDefault"},
+                                           "seccomp_profile_path": "runtime/default"}},
         }
         r = call("CreateContainer (app)", "CreateContainer", pod_sandbox_id=sandbox, config=app_config, sandbox_config=pod_config)
         app = r.container_id
@@ -267,8 +274,16 @@ def main():
         check("ExecSync: exit code 7, stdout and stderr apart",
               r is not None and r.exit_code == 7 and r.stdout == b"out-yes\n" and r.stderr == b"err\n",
               err or "exit %d stdout %r stderr %r" % (r.exit_code, r.stdout, r.stderr))
-        r, err = try_call("ExecSync", container_id=app, cmd=["cat", "/proc/self/cgroup"], timeout=60)
-        check("ExecSync: the exec joins the app's cgroup", r is not None and r.exit_code == 0 and app in r.stdout.decode(),
+        # Inside the app's pid namespace, pid 1 is the app; with a cgroup namespace (v2) both read 0::/.
+        r, err = try_call("ExecSync", container_id=app, cmd=["sh", "-c", "cat /proc/1/cgroup; echo --; cat /proc/self/cgroup"], timeout=60)
+        parts = r.stdout.decode().split("--\n") if r else []
+        check("ExecSync: the exec joins the app's cgroup",
+              r is not None and r.exit_code == 0 and len(parts) == 2 and parts[0] == parts[1] and parts[0],
+              err or "\n".join(l for l in r.stdout.decode().split("\n") if "systemd" in l or "--" in l or "pids" in l or "freezer" in l))
+
+        r, err = try_call("ExecSync", container_id=app, cmd=["grep", "-E", "^(NoNewPrivs|Seccomp):", "/proc/self/status"], timeout=60)
+        check("ExecSync: the exec runs under the RuntimeDefault seccomp filter and no_new_privs",
+              r is not None and r.exit_code == 0 and b"Seccomp:\t2" in r.stdout and b"NoNewPrivs:\t1" in r.stdout,
               err or r.stdout.decode())
 
         # --- stats -----------------------------------------------------------------
@@ -299,9 +314,8 @@ def main():
         # --- exit codes and the OOM killer -----------------------------------------
         def run_to_exit(name, command, memory=0):
             cfg = {"metadata": {"name": name}, "image": {"image": a.image}, "command": command,
-                   "log_path": name + ".log"}
-            if memory:
-                cfg["linux"] = {"resources": {"memory_limit_in_bytes": memory}}
+                   "log_path": name + ".log",
+                   "linux": {"resources": {"memory_limit_in_bytes": memory}, "security_context": {"namespace_options": NAMESPACES}}}
             cid = call("CreateContainer (%s)" % name, "CreateContainer", pod_sandbox_id=sandbox, config=cfg,
                        sandbox_config=pod_config).container_id
             containers.append(cid)
@@ -380,6 +394,7 @@ def main():
         left = files_under(d)
         check("nothing left in %s" % d[len(a.tmp) + 1:] if d.startswith(a.tmp) else d, not left, *left)
 
+    diag("checks: %.1f s" % (time.monotonic() - started))
     print("1..%d" % n)
     return 1 if failed else 0
 
