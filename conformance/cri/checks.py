@@ -295,10 +295,11 @@ def main():
               err or str(s))
         r, err = try_call("ListPodSandboxStats", filter={"id": sandbox})
         s = r.stats[0] if r and len(r.stats) == 1 else None
-        check("ListPodSandboxStats: the pod's cpu and memory, its containers",
+        c = [c for c in s.linux.containers if c.attributes.id == app] if s else []
+        check("ListPodSandboxStats: the pod's cpu and memory, and the app's",
               s is not None and s.attributes.id == sandbox and s.linux.cpu.HasField("usage_core_nano_seconds")
-              and s.linux.memory.HasField("working_set_bytes")
-              and app in [c.attributes.id for c in s.linux.containers],
+              and s.linux.memory.HasField("working_set_bytes") and len(c) == 1
+              and c[0].cpu.HasField("usage_core_nano_seconds") and c[0].memory.HasField("working_set_bytes"),
               err or str(r))
 
         # --- update ----------------------------------------------------------------
