@@ -1,3 +1,4 @@
+import CShim
 import PetrelRuntime
 import ShimProtocol
 import SwiftProtobuf
@@ -41,5 +42,20 @@ public func cleanUpAfterShim(id: String, bundle: String, stateRoot: String) -> C
     let runtime = Runtime(root: stateRoot)
     try? runtime.delete(id, force: true)
     RootfsMounts.unmount(bundle + "/rootfs")
+    removeDeadSocket(bundle: bundle)
     return ExitRecord.response(bundle: bundle)
+}
+
+/// The socket of a shim that died stays behind; a live one (a pod's shim still serving other
+/// containers: `delete` also runs after every normal teardown) is left alone.
+private func removeDeadSocket(bundle: String) {
+    guard let address = try? FileSystem.readText(bundle + "/address") else { return }
+    let path = address.hasPrefix("unix://") ? String(address.dropFirst("unix://".count)) : address
+    guard !path.isEmpty else { return }
+    let fd = cshim_unix_connect(path)
+    if fd >= 0 {
+        close(fd)
+        return
+    }
+    unlink(path)
 }
