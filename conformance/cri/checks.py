@@ -154,6 +154,7 @@ def main():
     p.add_argument("--log-dir", required=True)
     p.add_argument("--no-leftovers", action="append", default=[],
                    help="a directory that must hold no files afterwards (shim sockets, runtime state)")
+    p.add_argument("--dump", help="copy the sandbox's and the app's bundle files (config.json) here")
     p.add_argument("--timeout", type=float, default=120, help="per CRI call, seconds")
     a = p.parse_args()
 
@@ -183,6 +184,12 @@ def main():
 
     # What the kubelet sends for a hostNetwork pod: the node's network, a pid namespace per container.
     NAMESPACES = {"network": "NODE", "pid": "CONTAINER", "ipc": "POD"}
+    # The kubelet's defaults for every unprivileged container (pkg/securitycontext/util.go);
+    # containerd masks nothing unless asked.
+    PATHS = {"masked_paths": ["/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+                              "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+                              "/sys/firmware", "/sys/devices/virtual/powercap"],
+             "readonly_paths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]}
     metadata = {"name": "petrel-cri", "uid": "petrel-cri-uid-%d" % os.getpid(), "namespace": "default"}
     pod_config = {
         "metadata": metadata,
@@ -237,7 +244,7 @@ def main():
             "labels": {"container": "app"},
             # seccomp RuntimeDefault (containerd's default profile), as a restricted pod asks.
             "linux": {"resources": {"memory_limit_in_bytes": 128 << 20},
-                      "security_context": {"namespace_options": NAMESPACES, "no_new_privs": True,
+                      "security_context": {"namespace_options": NAMESPACES, "no_new_privs": True, **PATHS,
                                            "seccomp": {"profile_type": "RuntimeDefault"},
                                            "seccomp_profile_path": "runtime/default"}},
         }
@@ -257,6 +264,16 @@ def main():
         text = wait_for(lambda: open(log).read() if os.path.exists(log) and "app-stderr" in open(log).read() else "", 10)
         check("the app's stdout and stderr reach the CRI log (%s)" % "app.log",
               " stdout F app-started" in text and " stderr F app-stderr" in text, text or "(no log)")
+
+        if a.dump:
+            # What the shim is given: the bundles' config.json (annotations, namespaces, cgroupsPath).
+            import shutil
+            os.makedirs(a.dump, exist_ok=True)
+            for name, cid in (("sandbox", sandbox), ("app", app)):
+                b = os.path.join(a.state, "io.containerd.runtime.v2.task", "k8s.io", cid)
+                for f in os.listdir(b):
+                    if f.endswith(".json") or f in ("address", "options.json"):
+                        shutil.copy(os.path.join(b, f), os.path.join(a.dump, "%s-%s" % (name, f)))
 
         # --- one shim for the pod --------------------------------------------------
         pause_parent = int(proc_status(pause_pid, "PPid") or 0) if pause_pid else 0
@@ -285,6 +302,12 @@ def main():
         check("ExecSync: the exec runs under the RuntimeDefault seccomp filter and no_new_privs",
               r is not None and r.exit_code == 0 and b"Seccomp:\t2" in r.stdout and b"NoNewPrivs:\t1" in r.stdout,
               err or r.stdout.decode())
+
+        r, err = try_call("ExecSync", container_id=app, timeout=60, cmd=[
+            "sh", "-c", "head -c1 /proc/kcore | wc -c; grep -c ' /proc/sys ro,' /proc/self/mountinfo"])
+        check("ExecSync: /proc/kcore masked, /proc/sys read-only (the kubelet's masked and read-only paths)",
+              r is not None and r.exit_code == 0 and r.stdout.split() == [b"0", b"1"],
+              err or "exit %d stdout %r stderr %r" % (r.exit_code, r.stdout, r.stderr))
 
         # --- stats -----------------------------------------------------------------
         r, err = try_call("ContainerStats", container_id=app)
@@ -316,7 +339,7 @@ def main():
         def run_to_exit(name, command, memory=0):
             cfg = {"metadata": {"name": name}, "image": {"image": a.image}, "command": command,
                    "log_path": name + ".log",
-                   "linux": {"resources": {"memory_limit_in_bytes": memory}, "security_context": {"namespace_options": NAMESPACES}}}
+                   "linux": {"resources": {"memory_limit_in_bytes": memory}, "security_context": {"namespace_options": NAMESPACES, **PATHS}}}
             cid = call("CreateContainer (%s)" % name, "CreateContainer", pod_sandbox_id=sandbox, config=cfg,
                        sandbox_config=pod_config).container_id
             containers.append(cid)
