@@ -238,7 +238,7 @@ def main():
         app_config = {
             "metadata": {"name": "app"},
             "image": {"image": a.image},
-            "command": ["sh", "-c", "echo app-started; echo app-stderr >&2; exec sleep 3600"],
+            "command": ["sh", "-c", "echo app-started; echo app-stderr >&2; trap 'echo app-term; exit 0' TERM; sleep 3600 & wait $!"],
             "envs": [{"key": "PETREL_CRI", "value": "yes"}],
             "log_path": "app.log",
             "labels": {"container": "app"},
@@ -309,6 +309,14 @@ def main():
               r is not None and r.exit_code == 0 and r.stdout.split() == [b"0", b"1"],
               err or "exit %d stdout %r stderr %r" % (r.exit_code, r.stdout, r.stderr))
 
+        # A probe that times out: containerd kills the exec (the shim's Kill of an exec id) and
+        # waits for its exit and its stdio before answering.
+        r, err = try_call("ExecSync", container_id=app, cmd=["sleep", "31"], timeout=1)
+        r2, err2 = try_call("ExecSync", container_id=app, cmd=["sh", "-c", "ps -o args | grep -c '^sleep 31' || true"], timeout=60)
+        check("ExecSync over its timeout: an error, the exec killed",
+              r is None and "timeout" in (err or "") and r2 is not None and r2.stdout == b"0\n",
+              "first: %s" % (err or "no error, exit %d" % r.exit_code), "then: %s" % (err2 or r2.stdout))
+
         # --- stats -----------------------------------------------------------------
         r, err = try_call("ContainerStats", container_id=app)
         s = r.stats if r else None
@@ -374,9 +382,10 @@ def main():
         # --- stop and remove -------------------------------------------------------
         call("StopContainer (app, timeout 10)", "StopContainer", container_id=app, timeout=10)
         s = cri.call("ContainerStatus", container_id=app).status
-        # sleep is pid 1 in its pid namespace: SIGTERM does nothing, the KILL after the timeout ends it.
-        check("StopContainer (app): EXITED", s.state == pb.CONTAINER_EXITED and s.finished_at > 0,
-              "state %s exit %d" % (pb.ContainerState.Name(s.state), s.exit_code))
+        text = open(log).read() if os.path.exists(log) else ""
+        check("StopContainer (app): SIGTERM reaches it, EXITED with its exit code 0",
+              s.state == pb.CONTAINER_EXITED and s.finished_at > 0 and s.exit_code == 0 and " stdout F app-term" in text,
+              "state %s exit %d reason %s" % (pb.ContainerState.Name(s.state), s.exit_code, s.reason), text)
         call("RemoveContainer (app)", "RemoveContainer", container_id=app)
         containers.remove(app)
         r = cri.call("ListContainers", filter={"pod_sandbox_id": sandbox})

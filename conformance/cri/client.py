@@ -62,9 +62,10 @@ class Client:
                 return service, getattr(self.pb, m.input_type.name)
         raise KeyError("unknown CRI method %s" % method)
 
-    def call(self, method, request=None, timeout=None, **fields):
+    def call(self, method, request=None, deadline=None, **fields):
         """Calls METHOD with a request message, a dict (JSON field names or proto names)
-        or keyword fields; returns the response message; raises grpc.RpcError."""
+        or keyword fields; returns the response message; raises grpc.RpcError. DEADLINE is
+        the gRPC call's, in seconds (`timeout` is a field of some requests)."""
         from google.protobuf import json_format
         service, req_type = self.request_type(method)
         if request is None:
@@ -72,7 +73,7 @@ class Client:
         if isinstance(request, dict):
             request = json_format.ParseDict(request, req_type())
         stub = self.runtime if service == "RuntimeService" else self.image
-        return getattr(stub, method)(request, timeout=timeout or self.timeout)
+        return getattr(stub, method)(request, timeout=deadline or self.timeout)
 
     def close(self):
         self.channel.close()
