@@ -154,6 +154,7 @@ def main():
     p.add_argument("--log-dir", required=True)
     p.add_argument("--no-leftovers", action="append", default=[],
                    help="a directory that must hold no files afterwards (shim sockets, runtime state)")
+    p.add_argument("--restart", help="a script that restarts containerd (stop by pid, start, socket up)")
     p.add_argument("--dump", help="copy the sandbox's and the app's bundle files (config.json) here")
     p.add_argument("--timeout", type=float, default=120, help="per CRI call, seconds")
     a = p.parse_args()
@@ -271,6 +272,8 @@ def main():
             os.makedirs(a.dump, exist_ok=True)
             for name, cid in (("sandbox", sandbox), ("app", app)):
                 b = os.path.join(a.state, "io.containerd.runtime.v2.task", "k8s.io", cid)
+                with open(os.path.join(a.dump, "%s-files" % name), "w") as out:
+                    out.write("\n".join(sorted(os.listdir(b))) + "\n")
                 for f in os.listdir(b):
                     if f.endswith(".json") or f in ("address", "options.json"):
                         shutil.copy(os.path.join(b, f), os.path.join(a.dump, "%s-%s" % (name, f)))
@@ -342,6 +345,25 @@ def main():
             limit = str(e)
         check("UpdateContainerResources: memory limit 96 MiB in the app's cgroup", err is None and limit == str(96 << 20),
               err or "%s: %s" % (limit_file, limit))
+
+        # --- containerd restarts: the shim outlives it; containerd reconnects from the
+        # bundle's address file, and the events that follow must reach the new containerd.
+        if a.restart:
+            import subprocess
+            rc = subprocess.run([a.restart]).returncode
+            st = None
+            if rc == 0:
+                cri.close()
+                cri = client.connect(a.socket, a.gen, a.timeout)
+                # The CRI plugin answers "not initialized yet" until it has recovered its state.
+                st = wait_for(lambda: try_call("ContainerStatus", container_id=app)[0], 60)
+                err = None if st else try_call("ContainerStatus", container_id=app)[1]
+            r, err2 = try_call("ExecSync", container_id=app, cmd=["echo", "after-restart"], timeout=60)
+            check("containerd restarted: the same shim serves the pod, the app RUNNING, ExecSync works",
+                  rc == 0 and st is not None and st.status.state == pb.CONTAINER_RUNNING and r is not None
+                  and r.stdout == b"after-restart\n" and os.path.exists("/proc/%d" % shim_pid)
+                  and proc_link(shim_pid, "exe") == shim_exe,
+                  "restart status %d" % rc, err or (st and pb.ContainerState.Name(st.status.state)), err2 or (r and r.stdout))
 
         # --- exit codes and the OOM killer -----------------------------------------
         def run_to_exit(name, command, memory=0):
