@@ -225,15 +225,6 @@ def main():
         check("sandbox runs with runtime type %s" % a.runtime_type, info.get("runtimeType") == a.runtime_type,
               "runtimeType %r" % info.get("runtimeType"))
         diag("sandbox %s pause pid %d; runtimeOptions %s" % (sandbox[:12], pause_pid, json.dumps(info.get("runtimeOptions"))))
-        addr_file = os.path.join(a.state, "io.containerd.runtime.v2.task", "k8s.io", sandbox, "address")
-        try:
-            with open(addr_file) as f:
-                addr = f.read().strip()
-            diag("shim address %s" % addr)
-            if addr.startswith("unix://"):
-                shim_socket = addr[len("unix://"):]
-        except OSError as e:
-            notok("the sandbox bundle holds the shim's address file", e)
 
         # --- the app container -----------------------------------------------------
         app_config = {
@@ -278,7 +269,19 @@ def main():
                     if f.endswith(".json") or f in ("address", "options.json"):
                         shutil.copy(os.path.join(b, f), os.path.join(a.dump, "%s-%s" % (name, f)))
 
-        # --- one shim for the pod --------------------------------------------------
+        # --- one shim for the pod ----
+        def address(cid):
+            try:
+                with open(os.path.join(a.state, "io.containerd.runtime.v2.task", "k8s.io", cid, "address")) as f:
+                    return f.read().strip()
+            except OSError as e:
+                return "(%s)" % e.strerror
+        addr, app_addr = address(sandbox), address(app)
+        diag("shim address %s" % addr)
+        if addr.startswith("unix://"):
+            shim_socket = addr[len("unix://"):]
+        check("both bundles hold the pod shim's address file (containerd reconnects from it after a restart)",
+              addr.startswith("unix://") and app_addr == addr, "sandbox: %s" % addr, "app: %s" % app_addr)
         pause_parent = int(proc_status(pause_pid, "PPid") or 0) if pause_pid else 0
         app_parent = int(proc_status(app_pid, "PPid") or 0) if app_pid else 0
         shim_pid = pause_parent
