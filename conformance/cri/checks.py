@@ -209,6 +209,11 @@ def main():
     shim_exe = ""
     shim_socket = None
     try:
+        # --- the image (ImageService) ----------------------------------------------
+        r, err = try_call("ImageStatus", image={"image": a.image})
+        check("ImageStatus: the imported image is known to CRI", r is not None and r.HasField("image")
+              and a.image in r.image.repo_tags, err or str(r))
+
         # --- the pod ---------------------------------------------------------------
         r = call("RunPodSandbox (host network, cgroup_parent, runtime_handler %s)" % a.handler,
                  "RunPodSandbox", config=pod_config, runtime_handler=a.handler)
