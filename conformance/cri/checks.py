@@ -374,9 +374,9 @@ def main():
                   "restart status %d" % rc, err or (st and pb.ContainerState.Name(st.status.state)), err2 or (r and r.stdout))
 
         # --- exit codes and the OOM killer -----------------------------------------
-        def run_to_exit(name, command, memory=0):
+        def run_to_exit(name, command, memory=0, tty=False):
             cfg = {"metadata": {"name": name}, "image": {"image": a.image}, "command": command,
-                   "log_path": name + ".log",
+                   "log_path": name + ".log", "tty": tty, "stdin": tty, "stdin_once": tty,
                    "linux": {"resources": {"memory_limit_in_bytes": memory}, "security_context": {"namespace_options": NAMESPACES, **PATHS}}}
             cid = call("CreateContainer (%s)" % name, "CreateContainer", pod_sandbox_id=sandbox, config=cfg,
                        sandbox_config=pod_config).container_id
@@ -392,6 +392,12 @@ def main():
         check("a container exiting 3: EXITED, exit_code 3, reason Error",
               s is not None and s.exit_code == 3 and s.reason == "Error" and s.finished_at > 0,
               "status %s" % str(s and (s.exit_code, s.reason)))
+        # `kubectl run -it`: stdin and a terminal (the shim's console socket and pty pump).
+        cid, s = run_to_exit("tty", ["sh", "-c", "test -t 0 && test -t 1 && tty"], tty=True)
+        text = open(os.path.join(a.log_dir, "tty.log")).read() if os.path.exists(os.path.join(a.log_dir, "tty.log")) else ""
+        check("a container with a terminal: exit_code 0, its tty in the log",
+              s is not None and s.exit_code == 0 and "/dev/pts/" in text,
+              "status %s" % str(s and (s.exit_code, s.reason)), text or "(no log)")
         # 64 MiB of dd buffer in a 16 MiB cgroup.
         cid, s = run_to_exit("oom", ["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"], 16 << 20)
         # The shim's TaskOOM event may come after TaskExit: containerd then turns the
