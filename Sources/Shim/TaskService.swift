@@ -60,8 +60,10 @@ public final class TaskService {
         events = EventPublisher(loop: loop, address: context.eventsAddress, namespace: context.namespace)
     }
 
-    /// Shutdown was asked, no container is left and containerd has every event.
-    public var finished: Bool { shutdownRequested && containers.isEmpty && events.isIdle }
+    /// Shutdown was asked, no container is left and containerd has every event (or has not
+    /// taken them for 10 s after Shutdown: a shim must not outlive its containerd for ever).
+    public var finished: Bool { shutdownRequested && containers.isEmpty && (events.isIdle || eventsAbandoned) }
+    private var eventsAbandoned = false
 
     /// SIGCHLD through a signalfd: every child is reaped from the loop.
     public func startReaping() throws(SystemError) {
@@ -543,6 +545,9 @@ public final class TaskService {
 
     private func shutdown(_: Containerd_Task_V2_ShutdownRequest, _: Call) throws(ShimError) -> Google_Protobuf_Empty {
         // A pod's shim outlives the Shutdown of each container until the last one is gone.
+        if !shutdownRequested {
+            try? loop.after(ms: 10_000) { [weak self] in self?.eventsAbandoned = true }
+        }
         shutdownRequested = true
         return Google_Protobuf_Empty()
     }
