@@ -45,7 +45,7 @@ public final class TaskService {
     public let shimPID: UInt32
     let context: ShimContext
     let runtime: Runtime
-    private unowned let loop: EventLoop
+    unowned let loop: EventLoop
     private weak var server: Server?
     let events: EventPublisher
     var containers: [String: ShimContainer] = [:]
@@ -414,6 +414,7 @@ public final class TaskService {
         guard let container = containers[process.containerID] else { return }
         if process.isInit {
             ExitRecord.save(process, bundle: container.bundle)
+            container.checkOOM()
             let running = container.runningExecs
             if !running.isEmpty {
                 // The init's exit goes out last (containerd #10651): its execs die with it.
