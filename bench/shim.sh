@@ -1,0 +1,300 @@
+#!/usr/bin/env bash
+# containerd shim benchmark: containerd-shim-petrel-v2 against containerd's runc shim
+# (io.containerd.runc.v2 + runc), side by side under one private containerd 1.6.
+#   1. latency and CPU of `ctr run --rm IMAGE ID true`, runs interleaved between runtimes;
+#   2. idle footprint of 1, 10 and 50 `sleep inf` containers (one shim each), and of 10
+#      containers grouped in one pod shim (io.kubernetes.cri.sandbox-id annotation).
+# Usage: sudo bench/shim.sh [RUNS]   (default 30; also RUNS=, COUNTS="1 10 50", POD=10)
+#   PETREL_SHIM_BIN=path  shim binary to test (default: static release build, built here)
+#   NO_BUILD=1            do not build; skip petrel if the binary is missing
+# Writes bench/results/shim-<date>.md. Needs root, containerd/ctr 1.6, runc, busybox-static.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+runs=${1:-${RUNS:-30}}
+counts=${COUNTS:-1 10 50}
+pod=${POD:-10}
+ns=petrel-bench
+export PATH=/opt/swift/usr/bin:$PATH
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "shim.sh: $*"; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root"
+for t in containerd ctr runc containerd-shim-runc-v2 busybox jq sha256sum; do
+    command -v "$t" >/dev/null || die "missing $t"
+done
+
+T=$(mktemp -d /tmp/petrel-shim-bench.XXXXXX)
+D=$T/c                       # containerd root/state/sockets
+cg=petrel-shim-bench-${T##*.}  # cgroup tree: containerd (and so the shims) + every container
+mkdir -p "$D" "$T/bin" "$T/s" "$T/petrel-state" "$T/img"
+
+# --- cgroups: CPU of everything containerd starts is read from one tree we own --------------
+if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+    cgv=2; cgroot=/sys/fs/cgroup/$cg
+else
+    cgv=1; cgroot=/sys/fs/cgroup/cpuacct/$cg
+    [ -d /sys/fs/cgroup/cpuacct ] || die "no cpuacct hierarchy"
+fi
+mkdir -p "$cgroot/containerd" || die "cannot create $cgroot"
+# user and system CPU of the whole tree, in ns
+tree_cpu() {
+    if [ $cgv = 2 ]; then
+        awk '$1=="user_usec"{u=$2} $1=="system_usec"{s=$2} END{printf "%d %d\n", u*1000, s*1000}' "$cgroot/cpu.stat"
+    else
+        echo "$(cat "$cgroot/cpuacct.usage_user") $(cat "$cgroot/cpuacct.usage_sys")"
+    fi
+}
+tck=$(getconf CLK_TCK)
+# containerd's own threads (not its reaped children, which are shim start/delete calls), in ns
+self_cpu() { awk -v t="$tck" '{sub(/.*\) /, ""); printf "%d\n", ($12 + $13) * 1e9 / t}' "/proc/$cpid/stat"; }
+tree_pids() { find "$cgroot" -name cgroup.procs -exec cat {} + 2>/dev/null; }
+
+cpid=
+cleanup() {
+    set +e
+    log "cleaning up"
+    if [ -n "$cpid" ] && kill -0 "$cpid" 2>/dev/null; then
+        remove_all
+        kill -TERM "$cpid"; wait "$cpid" 2>/dev/null
+    fi
+    # shims left behind (a failed run): they run in our tree, started by our containerd
+    for p in $(tree_pids); do kill -KILL "$p" 2>/dev/null; done
+    for a in $(find "$D/state" -name address 2>/dev/null); do
+        s=$(sed 's|^unix://||' "$a"); [ -S "$s" ] && rm -f "$s"
+    done
+    grep -F " $T/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do umount -l "$m"; done
+    for h in /sys/fs/cgroup /sys/fs/cgroup/*; do
+        [ -d "$h/$cg" ] && find "$h/$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+    done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- the petrel shim -------------------------------------------------------------------
+petrel_ok=1; petrel_why=
+shim_bin=${PETREL_SHIM_BIN:-$repo/.build/release/containerd-shim-petrel-v2}
+if [ -z "${PETREL_SHIM_BIN:-}" ] && [ -z "${NO_BUILD:-}" ]; then
+    log "building the static release shim"
+    if ! swift build -c release --product containerd-shim-petrel-v2 -Xswiftc -static-executable >"$T/build.log" 2>&1; then
+        petrel_ok=0; petrel_why="build failed: $(tail -3 "$T/build.log" | tr '\n' ' ')"
+    fi
+fi
+if [ $petrel_ok = 1 ] && [ ! -x "$shim_bin" ]; then petrel_ok=0; petrel_why="no shim binary at $shim_bin"; fi
+[ $petrel_ok = 1 ] && ln -s "$shim_bin" "$T/bin/containerd-shim-petrel-v2"
+
+# --- image: a busybox rootfs as an OCI archive -------------------------------------------
+image=localhost/petrel-bench:latest
+make_image() {
+    local r=$T/img/rootfs
+    mkdir -p "$r/bin" "$r/etc" "$r/proc" "$r/sys" "$r/dev" "$r/tmp" "$r/root"
+    cp "$(command -v busybox)" "$r/bin/busybox"
+    for a in sh true sleep cat; do ln -s busybox "$r/bin/$a"; done
+    echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"; echo 'root:x:0:' >"$r/etc/group"
+    if [ -x scripts/make-oci-image ]; then
+        scripts/make-oci-image "$r" "$T/img/image.tar" "$image" >/dev/null
+    else
+        # inline fallback: one uncompressed layer, config, manifest, index
+        local o=$T/img/oci b; b=$o/blobs/sha256; mkdir -p "$b"
+        tar --numeric-owner --sort=name --mtime=@0 -C "$r" -cf "$o/layer.tar" .
+        local ld ls cd cs md ms
+        ld=$(sha256sum "$o/layer.tar" | cut -d' ' -f1); ls=$(stat -c %s "$o/layer.tar"); mv "$o/layer.tar" "$b/$ld"
+        printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$ld" >"$o/c"
+        cd=$(sha256sum "$o/c" | cut -d' ' -f1); cs=$(stat -c %s "$o/c"); mv "$o/c" "$b/$cd"
+        printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' "$cd" "$cs" "$ld" "$ls" >"$o/m"
+        md=$(sha256sum "$o/m" | cut -d' ' -f1); ms=$(stat -c %s "$o/m"); mv "$o/m" "$b/$md"
+        printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"latest"}}]}' "$md" "$ms" "$image" >"$o/index.json"
+        echo '{"imageLayoutVersion":"1.0.0"}' >"$o/oci-layout"
+        tar -C "$o" -cf "$T/img/image.tar" oci-layout index.json blobs
+    fi
+}
+
+# --- containerd ----------------------------------------------------------------------
+cat >"$D/config.toml" <<EOC
+version = 2
+root = "$D/root"
+state = "$D/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$D/containerd.sock"
+[ttrpc]
+  address = "$D/containerd.sock.ttrpc"
+EOC
+# containerd (and so every shim it starts) runs in our cgroup tree; the subshell moves
+# itself there before exec
+(
+    echo $BASHPID >"$cgroot/containerd/cgroup.procs"
+    export PATH=$T/bin:$PATH PETREL_SHIM_SOCKET_DIR=$T/s PETREL_SHIM_ROOT=$T/petrel-state
+    exec containerd --config "$D/config.toml" >"$T/containerd.log" 2>&1
+) &
+cpid=$!
+for _ in $(seq 100); do [ -S "$D/containerd.sock" ] && break; sleep 0.05; done
+[ -S "$D/containerd.sock" ] || die "containerd did not start: $(tail -5 "$T/containerd.log")"
+ctr() { command ctr -a "$D/containerd.sock" -n "$ns" "$@"; }
+fifo="--fifo-dir $D/fifo"
+
+make_image
+ctr images import "$T/img/image.tar" >/dev/null || die "image import failed"
+
+runtime_name() { [ "$1" = petrel ] && echo io.containerd.petrel.v2 || echo io.containerd.runc.v2; }
+run_opts() {   # per-runtime ctr flags; runc's state stays out of /run/containerd
+    echo "--runtime $(runtime_name "$1") $fifo --cgroup /$cg/ctr/$2"
+    [ "$1" = runc ] && echo "--runc-root $D/runc"
+}
+remove_all() {
+    local ids
+    ids=$(ctr task ls -q 2>/dev/null)
+    for id in $ids; do ctr task kill -s SIGKILL "$id" >/dev/null 2>&1; done
+    for id in $ids; do
+        for _ in $(seq 100); do
+            ctr task ls 2>/dev/null | awk -v i="$id" '$1==i{print $3}' | grep -q STOPPED && break; sleep 0.05
+        done
+        ctr task rm "$id" >/dev/null 2>&1 || ctr task rm -f "$id" >/dev/null 2>&1
+    done
+    ids=$(ctr c ls -q 2>/dev/null)
+    [ -n "$ids" ] && ctr c rm $ids >/dev/null 2>&1
+    # shims exit after their last task is deleted
+    for _ in $(seq 100); do [ "$(tree_pids | grep -vcx "$cpid")" = 0 ] && break; sleep 0.05; done
+}
+# wait until nothing but containerd is left in the tree (shims exit after `ctr run --rm`
+# returns: their exit belongs to the run that started them)
+quiet() { for _ in $(seq 200); do [ "$(tree_pids | grep -vcx "$cpid")" = 0 ] && return 0; sleep 0.01; done; return 1; }
+
+if [ $petrel_ok = 1 ]; then
+    if ! out=$(ctr run --rm $(run_opts petrel probe) "$image" probe sh -c 'echo ok' 2>&1) || [ "$out" != ok ]; then
+        petrel_ok=0; petrel_why="ctr run through the petrel shim failed: $(echo "$out" | tail -3 | tr '\n' ' ')"
+        remove_all
+    fi
+fi
+rts=runc; [ $petrel_ok = 1 ] && rts="runc petrel"
+[ $petrel_ok = 1 ] || log "petrel rows skipped: $petrel_why"
+
+# --- 1. latency and CPU of ctr run --rm true ----------------------------------------------
+log "latency: $runs runs of ctr run --rm true per runtime, interleaved"
+declare -A wall cpu_children cpu_self cpu_user cpu_sys fails
+one_run() {   # $1 runtime, $2 id; appends ms wall and CPU figures
+    local rt=$1 id=$2 t0 t1 u0 s0 u1 s1 c0 c1
+    read -r u0 s0 < <(tree_cpu); c0=$(self_cpu)
+    t0=$(date +%s%N)
+    if ! ctr run --rm $(run_opts "$rt" "$id") "$image" "$id" true >/dev/null 2>"$T/err"; then
+        fails[$rt]=$(( ${fails[$rt]:-0} + 1 )); log "$rt run $id failed: $(head -c 300 "$T/err")"; remove_all; return
+    fi
+    t1=$(date +%s%N)
+    quiet || log "$rt: processes left in the tree after run $id"
+    read -r u1 s1 < <(tree_cpu); c1=$(self_cpu)
+    wall[$rt]+="$(( (t1 - t0) / 1000 )) "
+    cpu_self[$rt]+="$(( (c1 - c0) / 1000 )) "
+    cpu_children[$rt]+="$(( (u1 - u0 + s1 - s0 - (c1 - c0)) / 1000 )) "
+    cpu_user[$rt]+="$(( (u1 - u0) / 1000 )) "; cpu_sys[$rt]+="$(( (s1 - s0) / 1000 )) "
+}
+for i in 1 2 3; do for rt in $rts; do ctr run --rm $(run_opts "$rt" w$i$rt) "$image" "w$i$rt" true >/dev/null 2>&1; quiet; done; done
+for i in $(seq "$runs"); do
+    order=$rts; [ $((i % 2)) = 0 ] && order=$(echo $rts | tr ' ' '\n' | tac | tr '\n' ' ')
+    for rt in $order; do one_run "$rt" "r$i-$rt"; done
+done
+# nearest-rank percentile of a list of µs values, printed in ms
+pct() { tr ' ' '\n' | grep . | sort -n | awk -v q="$1" '{a[NR]=$1} END{i=int(q*NR+0.999999); if(i<1)i=1; printf "%.1f", a[i]/1000}'; }
+mean() { tr ' ' '\n' | grep . | awk '{s+=$1} END{if(NR) printf "%.1f", s/NR/1000; else print "-"}'; }
+
+# --- 2. idle footprint ------------------------------------------------------------------
+# the shims are the parents of the containers' init processes (both shims are subreapers)
+shim_pids() { for p in $(ctr task ls 2>/dev/null | awk 'NR>1 && $3=="RUNNING"{print $2}'); do
+    awk '/^PPid:/{print $2}' "/proc/$p/status" 2>/dev/null; done | sort -u; }
+# one line: shims containers rss_kib pss_kib uss_kib threads fds (sums over the shims)
+footprint() {
+    local n=$1 p rss pss uss thr fds s=0 R=0 P=0 U=0 Th=0 F=0
+    for p in $(shim_pids); do
+        rss=$(awk '/^VmRSS:/{print $2}' "/proc/$p/status"); thr=$(awk '/^Threads:/{print $2}' "/proc/$p/status")
+        read -r pss uss < <(awk '/^Pss:/{p=$2} /^Private_(Clean|Dirty):/{u+=$2} END{print p, u}' "/proc/$p/smaps_rollup")
+        fds=$(ls "/proc/$p/fd" | wc -l)
+        s=$((s + 1)); R=$((R + rss)); P=$((P + pss)); U=$((U + uss)); Th=$((Th + thr)); F=$((F + fds))
+    done
+    echo "$s $n $R $P $U $Th $F"
+}
+declare -A fp
+settle=${SETTLE:-2}
+for rt in $rts; do
+    have=0
+    for n in $counts; do
+        log "footprint: $rt, $n containers"
+        while [ $have -lt "$n" ]; do
+            have=$((have + 1))
+            ctr run -d $(run_opts "$rt" "f$have") "$image" "f$have" sleep inf >/dev/null 2>"$T/err" ||
+                { log "$rt: run -d f$have failed: $(head -c 300 "$T/err")"; break; }
+        done
+        sleep "$settle"; fp[$rt,$n]=$(footprint "$n")
+    done
+    remove_all
+    if [ "$pod" -gt 0 ]; then
+        log "footprint: $rt, $pod containers in one pod"
+        for i in $(seq "$pod"); do
+            ctr run -d $(run_opts "$rt" "p$i") --annotation io.kubernetes.cri.sandbox-id=benchpod \
+                "$image" "p$i" sleep inf >/dev/null 2>"$T/err" || { log "$rt: pod run p$i failed: $(head -c 300 "$T/err")"; break; }
+            if [ "$i" = 1 ]; then sleep "$settle"; fp[$rt,pod1]=$(footprint 1); fi
+        done
+        sleep "$settle"; fp[$rt,pod]=$(footprint "$pod")
+        remove_all
+    fi
+done
+
+# --- report ----------------------------------------------------------------------------
+commit=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD 2>/dev/null || echo +dirty)
+out=bench/results/shim-$(date -u +%Y-%m-%d-%H%M).md
+mkdir -p bench/results
+mib() { awk -v k="$1" -v d="${2:-1}" 'BEGIN{printf "%.2f", k/1024/d}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (b > 0) printf " (%.2fx)", a/b}'; }
+{
+    echo "# Shim benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "- machine: $(nproc) CPUs, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), cgroup v$cgv host, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- $(containerd --version | cut -d' ' -f1,3), $(runc --version | head -1), runc shim $(containerd-shim-runc-v2 -v 2>/dev/null | awk '/Version/{print $2}')"
+    echo "- petrel commit $commit, shim $( [ $petrel_ok = 1 ] && echo "$shim_bin ($(stat -Lc %s "$shim_bin" | awk '{printf "%.1f MB", $1/1e6}'))" || echo "skipped: $petrel_why")"
+    echo
+    echo "## ctr run --rm IMAGE ID true ($runs runs each, interleaved)"
+    echo
+    echo "Wall: ctr's start to its exit. CPU: user+sys of everything containerd started (shim"
+    echo "start/serve/delete processes, runtime, container), read as the CPU of a cgroup tree holding"
+    echo "containerd and the containers minus containerd's own threads (/proc/PID/stat, 10 ms ticks,"
+    echo "so read the mean over the runs); containerd's own CPU is shown apart. ctr itself is not counted."
+    echo
+    echo "| runtime | wall p50 | wall p90 | CPU children mean | tree user / sys (incl. containerd) | containerd itself | failures |"
+    echo "|---|---|---|---|---|---|---|"
+    for rt in $rts; do
+        w=${wall[$rt]:-}; c=${cpu_children[$rt]:-}
+        r50=; r90=; rc=
+        if [ "$rt" = petrel ]; then
+            r50=$(ratio "$(pct 0.5 <<<"$w")" "$(pct 0.5 <<<"${wall[runc]:-}")")
+            r90=$(ratio "$(pct 0.9 <<<"$w")" "$(pct 0.9 <<<"${wall[runc]:-}")")
+            rc=$(ratio "$(mean <<<"$c")" "$(mean <<<"${cpu_children[runc]:-}")")
+        fi
+        echo "| $rt | $(pct 0.5 <<<"$w") ms$r50 | $(pct 0.9 <<<"$w") ms$r90 | $(mean <<<"$c") ms$rc | $(mean <<<"${cpu_user[$rt]:-}") / $(mean <<<"${cpu_sys[$rt]:-}") ms | $(mean <<<"${cpu_self[$rt]:-}") ms | ${fails[$rt]:-0} |"
+    done
+    echo
+    echo "## Idle footprint (ctr run -d ... sleep inf, ${settle} s after the last start)"
+    echo
+    echo "Shims = parents of the containers' init processes. RSS (VmRSS), PSS and USS (private) from"
+    echo "/proc/PID/smaps_rollup, per shim (mean) and per container (sum over shims / containers)."
+    echo
+    echo "| runtime | containers | shims | RSS/shim | PSS/shim | USS/shim | threads/shim | fds/shim | PSS/container | RSS/container |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
+    for rt in $rts; do for n in $counts pod1 pod; do
+        [ -n "${fp[$rt,$n]:-}" ] || continue
+        read -r s c R P U Th F <<<"${fp[$rt,$n]}"
+        [ "$s" -gt 0 ] || { echo "| $rt | $n | 0 | - | - | - | - | - | - | - |"; continue; }
+        label=$c; [ "$n" = pod ] || [ "$n" = pod1 ] && label="$c in a pod"
+        echo "| $rt | $label | $s | $(mib $R $s) MiB | $(mib $P $s) MiB | $(mib $U $s) MiB | $((Th / s)) | $((F / s)) | $(mib $P $c) MiB | $(mib $R $c) MiB |"
+    done; done
+    if [ "$pod" -gt 1 ]; then
+        echo
+        echo "Cost of each extra container in one pod shim (pod of $pod minus pod of 1, / $((pod - 1))):"
+        echo
+        for rt in $rts; do
+            [ -n "${fp[$rt,pod1]:-}" ] && [ -n "${fp[$rt,pod]:-}" ] || continue
+            read -r _ _ R1 P1 U1 _ _ <<<"${fp[$rt,pod1]}"; read -r _ _ R2 P2 U2 _ _ <<<"${fp[$rt,pod]}"
+            echo "- $rt: RSS $(mib $((R2 - R1)) $((pod - 1))) MiB, PSS $(mib $((P2 - P1)) $((pod - 1))) MiB, USS $(mib $((U2 - U1)) $((pod - 1))) MiB"
+        done
+    fi
+} >"$out"
+cat "$out"
+log "written to $out"
