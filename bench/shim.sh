@@ -20,7 +20,7 @@ export PATH=/opt/swift/usr/bin:$PATH
 log() { printf '%s\n' "$*" >&2; }
 die() { log "shim.sh: $*"; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root"
-for t in containerd ctr runc containerd-shim-runc-v2 busybox jq sha256sum; do
+for t in containerd ctr runc containerd-shim-runc-v2 busybox jq python3; do
     command -v "$t" >/dev/null || die "missing $t"
 done
 
@@ -84,30 +84,11 @@ fi
 if [ $petrel_ok = 1 ] && [ ! -x "$shim_bin" ]; then petrel_ok=0; petrel_why="no shim binary at $shim_bin"; fi
 [ $petrel_ok = 1 ] && ln -s "$shim_bin" "$T/bin/containerd-shim-petrel-v2"
 
-# --- image: a busybox rootfs as an OCI archive -------------------------------------------
+# --- image: the busybox rootfs of make-bundle as an OCI archive -------------------------------------------
 image=localhost/petrel-bench:latest
 make_image() {
-    local r=$T/img/rootfs
-    mkdir -p "$r/bin" "$r/etc" "$r/proc" "$r/sys" "$r/dev" "$r/tmp" "$r/root"
-    cp "$(command -v busybox)" "$r/bin/busybox"
-    for a in sh true sleep cat; do ln -s busybox "$r/bin/$a"; done
-    echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"; echo 'root:x:0:' >"$r/etc/group"
-    if [ -x scripts/make-oci-image ]; then
-        scripts/make-oci-image "$r" "$T/img/image.tar" "$image" >/dev/null
-    else
-        # inline fallback: one uncompressed layer, config, manifest, index
-        local o=$T/img/oci b; b=$o/blobs/sha256; mkdir -p "$b"
-        tar --numeric-owner --sort=name --mtime=@0 -C "$r" -cf "$o/layer.tar" .
-        local ld ls cd cs md ms
-        ld=$(sha256sum "$o/layer.tar" | cut -d' ' -f1); ls=$(stat -c %s "$o/layer.tar"); mv "$o/layer.tar" "$b/$ld"
-        printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$ld" >"$o/c"
-        cd=$(sha256sum "$o/c" | cut -d' ' -f1); cs=$(stat -c %s "$o/c"); mv "$o/c" "$b/$cd"
-        printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' "$cd" "$cs" "$ld" "$ls" >"$o/m"
-        md=$(sha256sum "$o/m" | cut -d' ' -f1); ms=$(stat -c %s "$o/m"); mv "$o/m" "$b/$md"
-        printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"latest"}}]}' "$md" "$ms" "$image" >"$o/index.json"
-        echo '{"imageLayoutVersion":"1.0.0"}' >"$o/oci-layout"
-        tar -C "$o" -cf "$T/img/image.tar" oci-layout index.json blobs
-    fi
+    scripts/make-bundle "$T/img/bundle" -- true >/dev/null &&
+        scripts/make-oci-image --rootfs "$T/img/bundle/rootfs" --name "$image" "$T/img/image.tar" >/dev/null
 }
 
 # --- containerd ----------------------------------------------------------------------
@@ -134,7 +115,7 @@ for _ in $(seq 100); do [ -S "$D/containerd.sock" ] && break; sleep 0.05; done
 ctr() { command ctr -a "$D/containerd.sock" -n "$ns" "$@"; }
 fifo="--fifo-dir $D/fifo"
 
-make_image
+make_image || die "image build failed"
 ctr images import "$T/img/image.tar" >/dev/null || die "image import failed"
 
 runtime_name() { [ "$1" = petrel ] && echo io.containerd.petrel.v2 || echo io.containerd.runc.v2; }
