@@ -222,6 +222,7 @@ done
 # --- report ----------------------------------------------------------------------------
 commit=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD 2>/dev/null || echo +dirty)
 out=bench/results/shim-$(date -u +%Y-%m-%d-%H%M).md
+[ -e "$out" ] && out=${out%.md}-$$.md
 mkdir -p bench/results
 mib() { awk -v k="$1" -v d="${2:-1}" 'BEGIN{printf "%.2f", k/1024/d}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (b > 0) printf " (%.2fx)", a/b}'; }
@@ -230,7 +231,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (b > 0) printf " (%.2fx)", a/b}'; }
     echo
     echo "- machine: $(nproc) CPUs, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), cgroup v$cgv host, load average $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- $(containerd --version | cut -d' ' -f1,3), $(runc --version | head -1), runc shim $(containerd-shim-runc-v2 -v 2>/dev/null | awk '/Version/{print $2}')"
-    echo "- petrel commit $commit, shim $( [ $petrel_ok = 1 ] && echo "$shim_bin ($(stat -Lc %s "$shim_bin" | awk '{printf "%.1f MB", $1/1e6}'))" || echo "skipped: $petrel_why")"
+    echo "- petrel worktree at $commit, shim $( [ $petrel_ok = 1 ] && echo "$shim_bin ($(stat -Lc %s "$shim_bin" | awk '{printf "%.1f MB", $1/1e6}'))" || echo "skipped: $petrel_why")"
     echo
     echo "## ctr run --rm IMAGE ID true ($runs runs each, interleaved)"
     echo
