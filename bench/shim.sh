@@ -182,16 +182,16 @@ mean() { tr ' ' '\n' | grep . | awk '{s+=$1} END{if(NR) printf "%.1f", s/NR/1000
 # the shims are the parents of the containers' init processes (both shims are subreapers)
 shim_pids() { for p in $(ctr task ls 2>/dev/null | awk 'NR>1 && $3=="RUNNING"{print $2}'); do
     awk '/^PPid:/{print $2}' "/proc/$p/status" 2>/dev/null; done | sort -u; }
-# one line: shims containers rss_kib pss_kib uss_kib threads fds (sums over the shims)
+# one line: shims containers rss pss uss threads fds anon (KiB, sums over the shims)
 footprint() {
-    local n=$1 p rss pss uss thr fds s=0 R=0 P=0 U=0 Th=0 F=0
+    local n=$1 p rss pss uss thr fds anon s=0 R=0 P=0 U=0 Th=0 F=0 A=0
     for p in $(shim_pids); do
-        rss=$(awk '/^VmRSS:/{print $2}' "/proc/$p/status"); thr=$(awk '/^Threads:/{print $2}' "/proc/$p/status")
+        read -r rss anon thr < <(awk '/^VmRSS:/{r=$2} /^RssAnon:/{a=$2} /^Threads:/{t=$2} END{print r, a, t}' "/proc/$p/status")
         read -r pss uss < <(awk '/^Pss:/{p=$2} /^Private_(Clean|Dirty):/{u+=$2} END{print p, u}' "/proc/$p/smaps_rollup")
         fds=$(ls "/proc/$p/fd" | wc -l)
-        s=$((s + 1)); R=$((R + rss)); P=$((P + pss)); U=$((U + uss)); Th=$((Th + thr)); F=$((F + fds))
+        s=$((s + 1)); R=$((R + rss)); P=$((P + pss)); U=$((U + uss)); Th=$((Th + thr)); F=$((F + fds)); A=$((A + anon))
     done
-    echo "$s $n $R $P $U $Th $F"
+    echo "$s $n $R $P $U $Th $F $A"
 }
 declare -A fp
 settle=${SETTLE:-2}
@@ -205,6 +205,10 @@ for rt in $rts; do
                 { log "$rt: run -d f$have failed: $(head -c 300 "$T/err")"; break; }
         done
         sleep "$settle"; fp[$rt,$n]=$(footprint "$n")
+        if [ -n "${SMAPS_DIR:-}" ]; then   # for a closer look: one shim's maps, status, cgroups
+            mkdir -p "$SMAPS_DIR"; p=$(shim_pids | head -1)
+            for f in smaps status cgroup; do cp "/proc/$p/$f" "$SMAPS_DIR/$rt-$n.$f"; done
+        fi
     done
     remove_all
     if [ "$pod" -gt 0 ]; then
@@ -255,17 +259,20 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (b > 0) printf " (%.2fx)", a/b}'; }
     echo
     echo "## Idle footprint (ctr run -d ... sleep inf, ${settle} s after the last start)"
     echo
-    echo "Shims = parents of the containers' init processes. RSS (VmRSS), PSS and USS (private) from"
-    echo "/proc/PID/smaps_rollup, per shim (mean) and per container (sum over shims / containers)."
+    echo "Shims = parents of the containers' init processes. RSS (VmRSS; anon = RssAnon, the rest is"
+    echo "mapped file pages, mostly the binary's text, shared between shims of the same binary), PSS and"
+    echo "USS (private pages) from /proc/PID/smaps_rollup; per shim (mean) and per container (sum over"
+    echo "shims / containers). PSS and USS of the runc shim also depend on other runc shims running on the"
+    echo "machine (they share its text): compare RSS anon and PSS at 10 and 50 containers."
     echo
-    echo "| runtime | containers | shims | RSS/shim | PSS/shim | USS/shim | threads/shim | fds/shim | PSS/container | RSS/container |"
-    echo "|---|---|---|---|---|---|---|---|---|---|"
+    echo "| runtime | containers | shims | RSS/shim | of which anon | PSS/shim | USS/shim | threads/shim | fds/shim | PSS/container | RSS/container |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|"
     for rt in $rts; do for n in $counts pod1 pod; do
         [ -n "${fp[$rt,$n]:-}" ] || continue
-        read -r s c R P U Th F <<<"${fp[$rt,$n]}"
-        [ "$s" -gt 0 ] || { echo "| $rt | $n | 0 | - | - | - | - | - | - | - |"; continue; }
+        read -r s c R P U Th F A <<<"${fp[$rt,$n]}"
+        [ "$s" -gt 0 ] || { echo "| $rt | $n | 0 | - | - | - | - | - | - | - | - |"; continue; }
         label=$c; [ "$n" = pod ] || [ "$n" = pod1 ] && label="$c in a pod"
-        echo "| $rt | $label | $s | $(mib $R $s) MiB | $(mib $P $s) MiB | $(mib $U $s) MiB | $((Th / s)) | $((F / s)) | $(mib $P $c) MiB | $(mib $R $c) MiB |"
+        echo "| $rt | $label | $s | $(mib $R $s) MiB | $(mib $A $s) MiB | $(mib $P $s) MiB | $(mib $U $s) MiB | $((Th / s)) | $((F / s)) | $(mib $P $c) MiB | $(mib $R $c) MiB |"
     done; done
     if [ "$pod" -gt 1 ]; then
         echo
