@@ -37,17 +37,19 @@ else
     [ -d /sys/fs/cgroup/cpuacct ] || die "no cpuacct hierarchy"
 fi
 mkdir -p "$cgroot/containerd" || die "cannot create $cgroot"
-# user and system CPU of the whole tree, in ns
+# CPU of the whole tree, in ns: total (exact run time) then user and system (v1 splits it
+# by ticks, so only the total is subtracted from)
 tree_cpu() {
     if [ $cgv = 2 ]; then
-        awk '$1=="user_usec"{u=$2} $1=="system_usec"{s=$2} END{printf "%d %d\n", u*1000, s*1000}' "$cgroot/cpu.stat"
+        awk '$1=="usage_usec"{t=$2} $1=="user_usec"{u=$2} $1=="system_usec"{s=$2} END{printf "%d %d %d\n", t*1000, u*1000, s*1000}' "$cgroot/cpu.stat"
     else
-        echo "$(cat "$cgroot/cpuacct.usage_user") $(cat "$cgroot/cpuacct.usage_sys")"
+        echo "$(cat "$cgroot/cpuacct.usage") $(cat "$cgroot/cpuacct.usage_user") $(cat "$cgroot/cpuacct.usage_sys")"
     fi
 }
-tck=$(getconf CLK_TCK)
-# containerd's own threads (not its reaped children, which are shim start/delete calls), in ns
-self_cpu() { awk -v t="$tck" '{sub(/.*\) /, ""); printf "%d\n", ($12 + $13) * 1e9 / t}' "/proc/$cpid/stat"; }
+# containerd's own threads (not its reaped children, which are shim start/delete calls), in
+# ns: the sum of its threads' run time (Go keeps its threads; one that exited would make the
+# children's figure larger)
+self_cpu() { cat /proc/"$cpid"/task/*/schedstat 2>/dev/null | awk '{s+=$1} END{printf "%d\n", s}'; }
 tree_pids() { find "$cgroot" -name cgroup.procs -exec cat {} + 2>/dev/null; }
 
 cpid=
@@ -155,18 +157,18 @@ rts=runc; [ $petrel_ok = 1 ] && rts="runc petrel"
 log "latency: $runs runs of ctr run --rm true per runtime, interleaved"
 declare -A wall cpu_children cpu_self cpu_user cpu_sys fails
 one_run() {   # $1 runtime, $2 id; appends ms wall and CPU figures
-    local rt=$1 id=$2 t0 t1 u0 s0 u1 s1 c0 c1
-    read -r u0 s0 < <(tree_cpu); c0=$(self_cpu)
+    local rt=$1 id=$2 t0 t1 a0 u0 s0 a1 u1 s1 c0 c1
+    read -r a0 u0 s0 < <(tree_cpu); c0=$(self_cpu)
     t0=$(date +%s%N)
     if ! ctr run --rm $(run_opts "$rt" "$id") "$image" "$id" true >/dev/null 2>"$T/err"; then
         fails[$rt]=$(( ${fails[$rt]:-0} + 1 )); log "$rt run $id failed: $(head -c 300 "$T/err")"; remove_all; return
     fi
     t1=$(date +%s%N)
     quiet || log "$rt: processes left in the tree after run $id"
-    read -r u1 s1 < <(tree_cpu); c1=$(self_cpu)
+    read -r a1 u1 s1 < <(tree_cpu); c1=$(self_cpu)
     wall[$rt]+="$(( (t1 - t0) / 1000 )) "
     cpu_self[$rt]+="$(( (c1 - c0) / 1000 )) "
-    cpu_children[$rt]+="$(( (u1 - u0 + s1 - s0 - (c1 - c0)) / 1000 )) "
+    cpu_children[$rt]+="$(( (a1 - a0 - (c1 - c0)) / 1000 )) "
     cpu_user[$rt]+="$(( (u1 - u0) / 1000 )) "; cpu_sys[$rt]+="$(( (s1 - s0) / 1000 )) "
 }
 for i in 1 2 3; do for rt in $rts; do ctr run --rm $(run_opts "$rt" w$i$rt) "$image" "w$i$rt" true >/dev/null 2>&1; quiet; done; done
@@ -174,6 +176,12 @@ for i in $(seq "$runs"); do
     order=$rts; [ $((i % 2)) = 0 ] && order=$(echo $rts | tr ' ' '\n' | tac | tr '\n' ' ')
     for rt in $order; do one_run "$rt" "r$i-$rt"; done
 done
+{   # raw figures, µs: runtime, run, wall, CPU children, containerd itself
+    for rt in $rts; do
+        paste <(tr ' ' '\n' <<<"${wall[$rt]:-}") <(tr ' ' '\n' <<<"${cpu_children[$rt]:-}") <(tr ' ' '\n' <<<"${cpu_self[$rt]:-}") |
+            awk -v r="$rt" 'NF==3{print r "\t" NR "\t" $0}'
+    done
+} >"$T/runs.tsv"
 # nearest-rank percentile of a list of µs values, printed in ms
 pct() { tr ' ' '\n' | grep . | sort -n | awk -v q="$1" '{a[NR]=$1} END{i=int(q*NR+0.999999); if(i<1)i=1; printf "%.1f", a[i]/1000}'; }
 mean() { tr ' ' '\n' | grep . | awk '{s+=$1} END{if(NR) printf "%.1f", s/NR/1000; else print "-"}'; }
@@ -241,11 +249,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (b > 0) printf " (%.2fx)", a/b}'; }
     echo
     echo "Wall: ctr's start to its exit. CPU: user+sys of everything containerd started (shim"
     echo "start/serve/delete processes, runtime, container), read as the CPU of a cgroup tree holding"
-    echo "containerd and the containers minus containerd's own threads (/proc/PID/stat, 10 ms ticks,"
-    echo "so read the mean over the runs); containerd's own CPU is shown apart. ctr itself is not counted."
+    echo "containerd and the containers, minus the run time of containerd's own threads"
+    echo "(/proc/PID/task/*/schedstat); containerd's own CPU is shown apart. ctr itself is not counted."
     echo
-    echo "| runtime | wall p50 | wall p90 | CPU children mean | tree user / sys (incl. containerd) | containerd itself | failures |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| runtime | wall p50 | wall p90 | CPU children mean | CPU children p50 | tree user / sys (incl. containerd, ticks) | containerd itself | failures |"
+    echo "|---|---|---|---|---|---|---|---|"
     for rt in $rts; do
         w=${wall[$rt]:-}; c=${cpu_children[$rt]:-}
         r50=; r90=; rc=
@@ -254,7 +262,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (b > 0) printf " (%.2fx)", a/b}'; }
             r90=$(ratio "$(pct 0.9 <<<"$w")" "$(pct 0.9 <<<"${wall[runc]:-}")")
             rc=$(ratio "$(mean <<<"$c")" "$(mean <<<"${cpu_children[runc]:-}")")
         fi
-        echo "| $rt | $(pct 0.5 <<<"$w") ms$r50 | $(pct 0.9 <<<"$w") ms$r90 | $(mean <<<"$c") ms$rc | $(mean <<<"${cpu_user[$rt]:-}") / $(mean <<<"${cpu_sys[$rt]:-}") ms | $(mean <<<"${cpu_self[$rt]:-}") ms | ${fails[$rt]:-0} |"
+        echo "| $rt | $(pct 0.5 <<<"$w") ms$r50 | $(pct 0.9 <<<"$w") ms$r90 | $(mean <<<"$c") ms$rc | $(pct 0.5 <<<"$c") ms | $(mean <<<"${cpu_user[$rt]:-}") / $(mean <<<"${cpu_sys[$rt]:-}") ms | $(mean <<<"${cpu_self[$rt]:-}") ms | ${fails[$rt]:-0} |"
     done
     echo
     echo "## Idle footprint (ctr run -d ... sleep inf, ${settle} s after the last start)"
@@ -284,6 +292,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (b > 0) printf " (%.2fx)", a/b}'; }
             echo "- $rt: RSS $(mib $((R2 - R1)) $((pod - 1))) MiB, PSS $(mib $((P2 - P1)) $((pod - 1))) MiB, USS $(mib $((U2 - U1)) $((pod - 1))) MiB"
         done
     fi
+    echo
+    echo "<details><summary>per run (µs): runtime, round, wall, CPU children, containerd itself</summary>"
+    echo
+    echo '```'
+    cat "$T/runs.tsv"
+    echo '```'
+    echo "</details>"
 } >"$out"
-cat "$out"
+sed '/^<details>/,$d' "$out"
 log "written to $out"
