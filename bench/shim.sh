@@ -41,7 +41,7 @@ mkdir -p "$cgroot/containerd" || die "cannot create $cgroot"
 # by ticks, so only the total is subtracted from)
 tree_cpu() {
     if [ $cgv = 2 ]; then
-        awk '$1=="usage_usec"{t=$2} $1=="user_usec"{u=$2} $1=="system_usec"{s=$2} END{printf "%d %d %d\n", t*1000, u*1000, s*1000}' "$cgroot/cpu.stat"
+        awk '$1=="usage_usec"{t=$2} $1=="user_usec"{u=$2} $1=="system_usec"{s=$2} END{printf "%.0f %.0f %.0f\n", t*1000, u*1000, s*1000}' "$cgroot/cpu.stat"
     else
         echo "$(cat "$cgroot/cpuacct.usage") $(cat "$cgroot/cpuacct.usage_user") $(cat "$cgroot/cpuacct.usage_sys")"
     fi
@@ -49,7 +49,7 @@ tree_cpu() {
 # containerd's own threads (not its reaped children, which are shim start/delete calls), in
 # ns: the sum of its threads' run time (Go keeps its threads; one that exited would make the
 # children's figure larger)
-self_cpu() { cat /proc/"$cpid"/task/*/schedstat 2>/dev/null | awk '{s+=$1} END{printf "%d\n", s}'; }
+self_cpu() { cat /proc/"$cpid"/task/*/schedstat 2>/dev/null | awk '{s+=$1} END{printf "%.0f\n", s}'; }
 tree_pids() { find "$cgroot" -name cgroup.procs -exec cat {} + 2>/dev/null; }
 
 cpid=
