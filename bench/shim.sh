@@ -31,12 +31,14 @@ mkdir -p "$D" "$T/bin" "$T/s" "$T/petrel-state" "$T/img"
 
 # --- cgroups: CPU of everything containerd starts is read from one tree we own --------------
 if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
-    cgv=2; cgroot=/sys/fs/cgroup/$cg
+    cgv=2; cgbase=/sys/fs/cgroup/$cg
 else
-    cgv=1; cgroot=/sys/fs/cgroup/cpuacct/$cg
+    cgv=1; cgbase=/sys/fs/cgroup/cpuacct/$cg
     [ -d /sys/fs/cgroup/cpuacct ] || die "no cpuacct hierarchy"
 fi
-mkdir -p "$cgroot/containerd" || die "cannot create $cgroot"
+# engine: containerd (so its shims) and the containers; client: each timed ctr
+cgroot=$cgbase/engine cgclient=$cgbase/client
+mkdir -p "$cgroot/containerd" "$cgclient" || die "cannot create $cgbase"
 # CPU of the whole tree, in ns: total (exact run time) then user and system (v1 splits it
 # by ticks, so only the total is subtracted from)
 tree_cpu() {
@@ -50,6 +52,10 @@ tree_cpu() {
 # ns: the sum of its threads' run time (Go keeps its threads; one that exited would make the
 # children's figure larger)
 self_cpu() { cat /proc/"$cpid"/task/*/schedstat 2>/dev/null | awk '{s+=$1} END{printf "%.0f\n", s}'; }
+client_cpu() {
+    if [ $cgv = 2 ]; then awk '$1=="usage_usec"{printf "%.0f\n", $2*1000}' "$cgclient/cpu.stat"
+    else cat "$cgclient/cpuacct.usage"; fi
+}
 tree_pids() { find "$cgroot" -name cgroup.procs -exec cat {} + 2>/dev/null; }
 
 cpid=
@@ -122,7 +128,7 @@ ctr images import "$T/img/image.tar" >/dev/null || die "image import failed"
 
 runtime_name() { [ "$1" = petrel ] && echo io.containerd.petrel.v2 || echo io.containerd.runc.v2; }
 run_opts() {   # per-runtime ctr flags; runc's state stays out of /run/containerd
-    echo "--runtime $(runtime_name "$1") $fifo --cgroup /$cg/ctr/$2"
+    echo "--runtime $(runtime_name "$1") $fifo --cgroup /$cg/engine/ctr/$2"
     [ "$1" = runc ] && echo "--runc-root $D/runc"
 }
 remove_all() {
@@ -155,17 +161,19 @@ rts=runc; [ $petrel_ok = 1 ] && rts="runc petrel"
 
 # --- 1. latency and CPU of ctr run --rm true ----------------------------------------------
 log "latency: $runs runs of ctr run --rm true per runtime, interleaved"
-declare -A wall cpu_children cpu_self cpu_user cpu_sys fails
+declare -A wall cpu_children cpu_self cpu_user cpu_sys cpu_client fails
 one_run() {   # $1 runtime, $2 id; appends ms wall and CPU figures
-    local rt=$1 id=$2 t0 t1 a0 u0 s0 a1 u1 s1 c0 c1
-    read -r a0 u0 s0 < <(tree_cpu); c0=$(self_cpu)
+    local rt=$1 id=$2 t0 t1 a0 u0 s0 a1 u1 s1 c0 c1 k0 k1 opts
+    opts=$(run_opts "$rt" "$id")
+    read -r a0 u0 s0 < <(tree_cpu); c0=$(self_cpu); k0=$(client_cpu)
     t0=$(date +%s%N)
-    if ! ctr run --rm $(run_opts "$rt" "$id") "$image" "$id" true >/dev/null 2>"$T/err"; then
+    if ! (echo $BASHPID >"$cgclient/cgroup.procs" && exec ctr -a "$D/containerd.sock" -n "$ns" run --rm $opts "$image" "$id" true) >/dev/null 2>"$T/err"; then
         fails[$rt]=$(( ${fails[$rt]:-0} + 1 )); log "$rt run $id failed: $(head -c 300 "$T/err")"; remove_all; return
     fi
     t1=$(date +%s%N)
     quiet || log "$rt: processes left in the tree after run $id"
-    read -r a1 u1 s1 < <(tree_cpu); c1=$(self_cpu)
+    read -r a1 u1 s1 < <(tree_cpu); c1=$(self_cpu); k1=$(client_cpu)
+    cpu_client[$rt]+="$(( (k1 - k0) / 1000 )) "
     wall[$rt]+="$(( (t1 - t0) / 1000 )) "
     cpu_self[$rt]+="$(( (c1 - c0) / 1000 )) "
     cpu_children[$rt]+="$(( (a1 - a0 - (c1 - c0)) / 1000 )) "
@@ -176,14 +184,15 @@ for i in $(seq "$runs"); do
     order=$rts; [ $((i % 2)) = 0 ] && order=$(echo $rts | tr ' ' '\n' | tac | tr '\n' ' ')
     for rt in $order; do one_run "$rt" "r$i-$rt"; done
 done
-{   # raw figures, µs: runtime, run, wall, CPU children, containerd itself
+{   # raw figures, µs: runtime, run, wall, CPU children, containerd itself, ctr
     for rt in $rts; do
-        paste <(tr ' ' '\n' <<<"${wall[$rt]:-}") <(tr ' ' '\n' <<<"${cpu_children[$rt]:-}") <(tr ' ' '\n' <<<"${cpu_self[$rt]:-}") |
-            awk -v r="$rt" 'NF==3{print r "\t" NR "\t" $0}'
+        paste <(tr ' ' '\n' <<<"${wall[$rt]:-}") <(tr ' ' '\n' <<<"${cpu_children[$rt]:-}") \
+            <(tr ' ' '\n' <<<"${cpu_self[$rt]:-}") <(tr ' ' '\n' <<<"${cpu_client[$rt]:-}") |
+            awk -v r="$rt" 'NF==4{print r "\t" NR "\t" $0}'
     done
 } >"$T/runs.tsv"
 # nearest-rank percentile of a list of µs values, printed in ms
-pct() { tr ' ' '\n' | grep . | sort -n | awk -v q="$1" '{a[NR]=$1} END{i=int(q*NR+0.999999); if(i<1)i=1; printf "%.1f", a[i]/1000}'; }
+pct() { tr ' ' '\n' | grep . | sort -n | awk -v q="$1" '{a[NR]=$1} END{if(!NR){printf "-"; exit} i=int(q*NR+0.999999); if(i<1)i=1; printf "%.1f", a[i]/1000}'; }
 mean() { tr ' ' '\n' | grep . | awk '{s+=$1} END{if(NR) printf "%.1f", s/NR/1000; else print "-"}'; }
 
 # --- 2. idle footprint ------------------------------------------------------------------
@@ -250,10 +259,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (b > 0) printf " (%.2fx)", a/b}'; }
     echo "Wall: ctr's start to its exit. CPU: user+sys of everything containerd started (shim"
     echo "start/serve/delete processes, runtime, container), read as the CPU of a cgroup tree holding"
     echo "containerd and the containers, minus the run time of containerd's own threads"
-    echo "(/proc/PID/task/*/schedstat); containerd's own CPU is shown apart. ctr itself is not counted."
+    echo "(/proc/PID/task/*/schedstat); containerd's own CPU and ctr's (its own cgroup) are shown apart."
     echo
-    echo "| runtime | wall p50 | wall p90 | CPU children mean | CPU children p50 | tree user / sys (incl. containerd, ticks) | containerd itself | failures |"
-    echo "|---|---|---|---|---|---|---|---|"
+    echo "| runtime | wall p50 | wall p90 | CPU children mean | CPU children p50 | tree user / sys (incl. containerd, ticks) | containerd itself | ctr client | failures |"
+    echo "|---|---|---|---|---|---|---|---|---|"
     for rt in $rts; do
         w=${wall[$rt]:-}; c=${cpu_children[$rt]:-}
         r50=; r90=; rc=
@@ -262,7 +271,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (b > 0) printf " (%.2fx)", a/b}'; }
             r90=$(ratio "$(pct 0.9 <<<"$w")" "$(pct 0.9 <<<"${wall[runc]:-}")")
             rc=$(ratio "$(mean <<<"$c")" "$(mean <<<"${cpu_children[runc]:-}")")
         fi
-        echo "| $rt | $(pct 0.5 <<<"$w") ms$r50 | $(pct 0.9 <<<"$w") ms$r90 | $(mean <<<"$c") ms$rc | $(pct 0.5 <<<"$c") ms | $(mean <<<"${cpu_user[$rt]:-}") / $(mean <<<"${cpu_sys[$rt]:-}") ms | $(mean <<<"${cpu_self[$rt]:-}") ms | ${fails[$rt]:-0} |"
+        echo "| $rt | $(pct 0.5 <<<"$w") ms$r50 | $(pct 0.9 <<<"$w") ms$r90 | $(mean <<<"$c") ms$rc | $(pct 0.5 <<<"$c") ms | $(mean <<<"${cpu_user[$rt]:-}") / $(mean <<<"${cpu_sys[$rt]:-}") ms | $(mean <<<"${cpu_self[$rt]:-}") ms | $(mean <<<"${cpu_client[$rt]:-}") ms | ${fails[$rt]:-0} |"
     done
     echo
     echo "## Idle footprint (ctr run -d ... sleep inf, ${settle} s after the last start)"
@@ -293,7 +302,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (b > 0) printf " (%.2fx)", a/b}'; }
         done
     fi
     echo
-    echo "<details><summary>per run (µs): runtime, round, wall, CPU children, containerd itself</summary>"
+    echo "<details><summary>per run (µs): runtime, round, wall, CPU children, containerd itself, ctr</summary>"
     echo
     echo '```'
     cat "$T/runs.tsv"
