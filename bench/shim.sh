@@ -4,10 +4,13 @@
 #   1. latency and CPU of `ctr run --rm IMAGE ID true`, runs interleaved between runtimes;
 #   2. idle footprint of 1, 10 and 50 `sleep inf` containers (one shim each), and of 10
 #      containers grouped in one pod shim (io.kubernetes.cri.sandbox-id annotation).
-# Usage: sudo bench/shim.sh [RUNS]   (default 30; also RUNS=, COUNTS="1 10 50", POD=10)
+# Usage: sudo bench/shim.sh [RUNS]   (default 30; also RUNS=, COUNTS="1 10 50", POD=10
+#   (0: no pod), SETTLE=2 seconds before reading the footprint)
 #   PETREL_SHIM_BIN=path  shim binary to test (default: static release build, built here)
 #   NO_BUILD=1            do not build; skip petrel if the binary is missing
-# Writes bench/results/shim-<date>.md. Needs root, containerd/ctr 1.6, runc, busybox-static.
+#   SMAPS_DIR=dir         keep one shim's smaps, status and cgroup per container count
+# Writes bench/results/shim-<date>.md. Needs root, containerd/ctr 1.6, runc, busybox-static,
+# jq, python3. Runs on cgroup v1/hybrid and v2 hosts. About 2 minutes with a built shim.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
