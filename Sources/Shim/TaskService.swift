@@ -546,6 +546,14 @@ public final class TaskService {
 
     private func shutdown(_: Containerd_Task_V2_ShutdownRequest, _: Call) throws(ShimError) -> Google_Protobuf_Empty {
         // A pod's shim outlives the Shutdown of each container until the last one is gone.
+        // Containers containerd gave up on (it ran `delete`, which removed their runtime state)
+        // must not keep the shim alive for ever.
+        for (id, container) in containers where !FileSystem.exists(runtime.store.directory(id)) {
+            for exec in container.execs.values { exec.io?.closeAll() }
+            container.initProcess.io?.closeAll()
+            container.closeOOMWatcher()
+            containers[id] = nil
+        }
         if !shutdownRequested {
             try? loop.after(ms: 10_000) { [weak self] in self?.eventsAbandoned = true }
         }
