@@ -170,3 +170,79 @@ int cshim_open(const char *path, int flags, int mode) {
 int cshim_pipe(int fds[2]) {
     return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno;
 }
+
+#include <stdint.h>
+#include <sys/mman.h>
+
+static unsigned long parse_hex(const char **cursor) {
+    unsigned long value = 0;
+    for (;;) {
+        char c = **cursor;
+        int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (digit < 0) return value;
+        value = value * 16 + (unsigned long)digit;
+        (*cursor)++;
+    }
+}
+
+// Drops the present, unmodified file pages of [start, stop): pagemap tells, per page, whether
+// it is present (bit 63) and still the file's page (bit 61; a page written to in a private
+// mapping became an anonymous copy and is kept, whatever the mapping's permissions say).
+static int release_range(int pagemap, unsigned long start, unsigned long stop) {
+    static uint64_t entries[4096];
+    const unsigned long page = 4096;
+    int released = 0;
+    for (unsigned long chunk = start; chunk < stop; chunk += sizeof(entries) / sizeof(entries[0]) * page) {
+        unsigned long count = (stop - chunk) / page;
+        if (count > sizeof(entries) / sizeof(entries[0])) count = sizeof(entries) / sizeof(entries[0]);
+        ssize_t got = pread(pagemap, entries, count * sizeof(uint64_t), (off_t)(chunk / page * sizeof(uint64_t)));
+        if (got <= 0) return released;
+        count = (unsigned long)got / sizeof(uint64_t);
+        unsigned long run = 0;
+        for (unsigned long i = 0; i <= count; i++) {
+            int clean = i < count && (entries[i] >> 63 & 1) && (entries[i] >> 61 & 1);
+            if (clean) {
+                run++;
+                continue;
+            }
+            if (run > 0 && madvise((void *)(chunk + (i - run) * page), run * page, MADV_DONTNEED) == 0) released += (int)run;
+            run = 0;
+        }
+    }
+    return released;
+}
+
+int cshim_release_clean_file_pages(void) {
+    int maps = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (maps < 0) return -errno;
+    int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (pagemap < 0) {
+        int err = errno;
+        close(maps);
+        return -err;
+    }
+    static char buffer[1 << 16];
+    size_t used = 0;
+    ssize_t n;
+    while (used < sizeof(buffer) - 1 && (n = read(maps, buffer + used, sizeof(buffer) - 1 - used)) > 0) used += (size_t)n;
+    close(maps);
+    buffer[used] = 0;
+    int released = 0;
+    const char *line = buffer;
+    while (*line) {
+        const char *end = strchr(line, '\n');
+        if (!end) break;
+        // start-end perms offset dev inode path
+        const char *cursor = line;
+        unsigned long start = parse_hex(&cursor);
+        if (*cursor == '-') cursor++;
+        unsigned long stop = parse_hex(&cursor);
+        if (*cursor == ' ') cursor++;
+        // File-backed (never [heap], [stack], [vdso]) and private.
+        const char *slash = memchr(cursor, '/', (size_t)(end - cursor));
+        if (slash && cursor[0] == 'r' && cursor[3] == 'p' && stop > start) released += release_range(pagemap, start, stop);
+        line = end + 1;
+    }
+    close(pagemap);
+    return released;
+}

@@ -154,6 +154,41 @@ import Glibc
         #expect(Self.readFile(rig.bundle + "/petrel-exit").split(separator: " ").dropFirst().first == "3")
     }
 
+    /// The container's stdio are pipe ends (or /dev/null): never a host file, FIFO or socket of
+    /// the shim, and no other fd of the shim reaches it.
+    @Test func theContainerGetsPipesNotHostFds() throws {
+        // The shell's own fds, listed by a child so that the listing opens nothing in the shell.
+        let rig = try Rig(args: ["sh", "-c", "ls -l /proc/$$/fd"])
+        defer { try? rig.finish() }
+        var request = rig.createRequest(stdout: "")
+        request.stdout = rig.root + "/out.fifo"
+        request.stderr = rig.root + "/out.fifo"
+        mkfifo(request.stdout, 0o600)
+        let reader = open(request.stdout, O_RDONLY | O_NONBLOCK)
+        defer { close(reader) }
+        _ = try rig.call("Create", request, Containerd_Task_V2_CreateTaskResponse.self)
+        _ = try rig.call("Start", Containerd_Task_V2_StartRequest.with { $0.id = rig.id }, Containerd_Task_V2_StartResponse.self)
+        _ = try rig.call("Wait", Containerd_Task_V2_WaitRequest.with { $0.id = rig.id }, Containerd_Task_V2_WaitResponse.self)
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        #expect(rig.eventually {
+            let n = chunk.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) }
+            if n > 0 { output += chunk[0 ..< n] }
+            return n == 0  // EOF: the shim closed its end once the process's pipe ended
+        })
+        // "lrwx------ 1 root root 64 Dec  7 05:14 0 -> pipe:[123]"
+        let links = String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap { line -> (Int, String)? in
+            let halves = line.components(separatedBy: " -> ")
+            guard halves.count == 2, let fd = halves[0].split(separator: " ").last.flatMap({ Int($0) }) else { return nil }
+            return (fd, halves[1])
+        }
+        #expect(links.map(\.0) == [0, 1, 2], "the container's init has exactly stdio open: \(links)")
+        for (fd, target) in links {
+            #expect(target.hasPrefix("pipe:") || target == "/dev/null", "fd \(fd) is \(target)")
+        }
+        _ = try rig.call("Delete", Containerd_Task_V2_DeleteRequest.with { $0.id = rig.id }, Containerd_Task_V2_DeleteResponse.self)
+    }
+
     @Test func execRunsInTheContainerAndItsExitComesBeforeTheInits() throws {
         let rig = try Rig(args: ["sleep", "300"])
         defer { try? rig.finish() }

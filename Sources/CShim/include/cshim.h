@@ -45,6 +45,11 @@ int cshim_set_winsize(int fd, unsigned short rows, unsigned short cols);
 int cshim_spawn_logger(const char *path, char *const argv[], char *const envp[], int stdout_fd, int stderr_fd, int ready_fd);
 // pipe2(O_CLOEXEC). 0 or -errno.
 int cshim_pipe(int fds[2]);
+// Unmaps from this process every resident page of its private file mappings that is still
+// the file's own (code, constants, untouched data of the binary and its libraries; never a
+// page it wrote to). Nothing is lost: they fault back in from the page cache when next used.
+// An idle shim then holds only the memory it really owns. Returns the pages released, or -errno.
+int cshim_release_clean_file_pages(void);
 // Opens a FIFO or file for the relay: O_NONBLOCK|O_CLOEXEC plus `flags`; -errno on failure.
 int cshim_open(const char *path, int flags, int mode);
 #endif
