@@ -77,6 +77,19 @@ static void reset_signals(void) {
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/// The caller's stdio for the process (a shim's pipes) onto 0, 1 and 2, before the host fds
+/// are closed. The sources are >= 3 (the plan guarantees it), so no dup clobbers another.
+static int install_stdio(pe_child *child) {
+    const petrel_plan *plan = child->plan;
+    if (!plan->stdio_set) return 0;
+    for (int fd = 0; fd <= 2; fd++) {
+        int source = plan->stdio_fds[fd];
+        if (source < 3) return pe_fail(&child->error, EBADF, "stdio", "dup3", "", "stdio fds must be >= 3");
+        if (dup3(source, fd, 0) < 0) return pe_fail(&child->error, errno, "stdio", "dup3", "", NULL);
+    }
+    return 0;
+}
+
 /// Closes every fd >= 3 the container must not see, keeping the preserved ones and the
 /// few the setup still needs (set CLOEXEC later). Host fds never reach the container.
 static int close_inherited_fds(pe_child *child) {
@@ -312,7 +325,7 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
     // runtime). A parent that died before this line is caught by wait_continue: its end of
     // the sync socket is closed then (getppid() cannot tell: 0 in a new pid namespace).
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    if (close_inherited_fds(child) != 0) die(child, 1);
+    if (install_stdio(child) != 0 || close_inherited_fds(child) != 0) die(child, 1);
     wait_continue(child);
     if (pe_proc_attach(child) != 0) die(child, 1);
     if (plan->exec_mode) exec_main(child);

@@ -84,3 +84,89 @@ int cshim_spawn_daemon(const char *path, char *const argv[], char *const envp[],
     posix_spawnattr_destroy(&attr);
     return rc ? -rc : pid;
 }
+
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+int cshim_sigchld_fd(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) != 0) return -errno;
+    int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+void cshim_drain_signalfd(int fd) {
+    struct signalfd_siginfo info[8];
+    while (read(fd, info, sizeof(info)) > 0) {}
+}
+
+int cshim_reap_one(int *exit_status) {
+    int status = 0;
+    pid_t pid;
+    do { pid = waitpid(-1, &status, WNOHANG); } while (pid < 0 && errno == EINTR);
+    if (pid < 0) return -errno;
+    if (pid == 0) return 0;
+    if (WIFEXITED(status)) *exit_status = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status)) *exit_status = 128 + WTERMSIG(status);
+    else *exit_status = 255;
+    return pid;
+}
+
+int cshim_timer_fd(long ms) {
+    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (fd < 0) return -errno;
+    if (ms <= 0) ms = 1;
+    struct itimerspec spec = {0};
+    spec.it_value.tv_sec = ms / 1000;
+    spec.it_value.tv_nsec = (ms % 1000) * 1000000L;
+    if (timerfd_settime(fd, 0, &spec, NULL) != 0) {
+        int err = errno;
+        close(fd);
+        return -err;
+    }
+    return fd;
+}
+
+int cshim_set_winsize(int fd, unsigned short rows, unsigned short cols) {
+    struct winsize size = {.ws_row = rows, .ws_col = cols};
+    return ioctl(fd, TIOCSWINSZ, &size) == 0 ? 0 : -errno;
+}
+
+int cshim_spawn_logger(const char *path, char *const argv[], char *const envp[], int stdout_fd, int stderr_fd, int ready_fd) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attr);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    // The sources are CLOEXEC and above 5 (the caller makes sure), so dup2 clears CLOEXEC.
+    posix_spawn_file_actions_adddup2(&actions, stdout_fd, 3);
+    posix_spawn_file_actions_adddup2(&actions, stderr_fd, 4);
+    posix_spawn_file_actions_adddup2(&actions, ready_fd, 5);
+    pid_t pid = -1;
+    int rc = posix_spawn(&pid, path, &actions, &attr, argv, envp);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    return rc == 0 ? pid : -rc;
+}
+
+int cshim_open(const char *path, int flags, int mode) {
+    int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC, mode);
+    return fd < 0 ? -errno : fd;
+}
+
+int cshim_pipe(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno;
+}

@@ -61,6 +61,17 @@ public final class EventLoop {
         _ = epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nil)
     }
 
+    /// Runs `handler` once, `ms` milliseconds from now, from the loop (a one-shot timerfd).
+    public func after(ms: Int, _ handler: @escaping () -> Void) throws(SystemError) {
+        let fd = cshim_timer_fd(ms)
+        guard fd >= 0 else { throw SystemError("timerfd_create", errno: -fd) }
+        try register(fd, .readable) { [unowned self] _ in
+            self.unregister(fd)
+            close(fd)
+            handler()
+        }
+    }
+
     /// Waits up to `timeoutMs` (-1: for ever, 0: poll) and runs the handlers of the ready fds.
     /// Returns how many ran.
     @discardableResult

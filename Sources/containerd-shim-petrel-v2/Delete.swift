@@ -1,3 +1,4 @@
+import PetrelRuntime
 import Shim
 import ShimProtocol
 import SwiftProtobuf
@@ -5,16 +6,13 @@ import SwiftProtobuf
 import Glibc
 #endif
 
-/// `delete`: cleanup after a shim containerd lost. Skeleton: no container can exist yet, so it
-/// only answers. Until exit statuses are persisted in the bundle, the answer is the Go shim's
-/// (137, now); see specs/shim.md for why the real status will be recorded.
+/// `delete`: containerd runs it after every teardown, and to clean up after a shim it lost
+/// (killed): force-deletes the container if it is still there, unmounts the rootfs, and
+/// prints the init's exit as the shim recorded it in the bundle. Idempotent.
 func deleteShim(_ flags: ShimFlags) -> Int32 {
-    var now = timespec()
-    clock_gettime(CLOCK_REALTIME, &now)
-    let response = Containerd_Task_V2_DeleteResponse.with {
-        $0.exitStatus = 128 + UInt32(SIGKILL)
-        $0.exitedAt = .with { $0.seconds = Int64(now.tv_sec); $0.nanos = Int32(now.tv_nsec) }
-    }
+    let bundle = flags.bundle.isEmpty ? FileSystem.currentDirectory() : flags.bundle
+    let response = cleanUpAfterShim(id: flags.id, bundle: bundle,
+                                    stateRoot: ShimContext.stateRoot(namespace: flags.namespace))
     guard let bytes: [UInt8] = try? response.serializedBytes() else { return 1 }
     writeAll(1, bytes)
     return 0

@@ -29,8 +29,21 @@ func startShim(_ flags: ShimFlags) -> Int32 {
         unlink(path)
         return fail("posix_spawn", -pid)
     }
+    adjustOOMScore(daemon: pid)
     writeAddressFile(address)
     return announce(address)
+}
+
+/// The shim is killed by the OOM killer just before containerd (one above its score, as the
+/// Go shim does), never before the containers it serves are; best effort (EACCES without
+/// CAP_SYS_RESOURCE for a lower value).
+private func adjustOOMScore(daemon: Int32) {
+    guard let text = readSmallFile("/proc/\(getppid())/oom_score_adj", limit: 64),
+          let score = Int(String(decoding: text, as: UTF8.self).split(separator: "\n").first ?? "") else { return }
+    let fd = open("/proc/\(daemon)/oom_score_adj", O_WRONLY | O_CLOEXEC)
+    guard fd >= 0 else { return }
+    writeAll(fd, Array(String(min(score + 1, 1000)).utf8))
+    close(fd)
 }
 
 /// The real path, so that the daemon shows as containerd-shim-petrel-v2, not exe.

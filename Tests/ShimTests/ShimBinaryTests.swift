@@ -32,53 +32,9 @@ import Glibc
 }
 
 /// The built binary: `start` twice in one pod gives one shim; it answers Connect, State and
-/// Unimplemented over ttrpc, and exits on Shutdown removing its socket; `delete` prints a
+/// an invalid Create over ttrpc, and exits on Shutdown removing its socket; `delete` prints a
 /// DeleteResponse.
 @Suite struct ShimBinaryTests {
-    static var binary: String {
-        if let env = getenv("SHIM_BIN") { return String(cString: env) }
-        // Beside the test bundle in .build/<config>/.
-        let me = CommandLine.arguments.first ?? ""
-        let dir = me.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        var candidate = dir + "/containerd-shim-petrel-v2"
-        if access(candidate, X_OK) != 0 { candidate = dir + "/../containerd-shim-petrel-v2" }
-        // Absolute: the binary runs from inside the bundle directory.
-        guard let resolved = realpath(candidate, nil) else { return candidate }
-        defer { free(resolved) }
-        return String(cString: resolved)
-    }
-
-    /// Runs `sh -c 'cd DIR && exec BIN ARGS'` and returns (stdout, exit status).
-    func run(in dir: String, _ args: [String], env: [String] = []) throws -> ([UInt8], Int32) {
-        var pipeFDs: [Int32] = [0, 0]
-        #expect(pipe(&pipeFDs) == 0)
-        _ = fcntl(pipeFDs[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(pipeFDs[1], F_SETFD, FD_CLOEXEC)
-        var fa = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&fa)
-        defer { posix_spawn_file_actions_destroy(&fa) }
-        posix_spawn_file_actions_adddup2(&fa, pipeFDs[1], 1)
-        let quoted = ([Self.binary] + args).map { "'" + $0 + "'" }.joined(separator: " ")
-        let argv = ["/bin/sh", "-c", "cd '\(dir)' && exec env \(env.joined(separator: " ")) \(quoted)"]
-        var cargv: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        defer { for p in cargv { free(p) } }
-        var pid: pid_t = 0
-        #expect(posix_spawn(&pid, "/bin/sh", &fa, nil, &cargv, environ) == 0)
-        close(pipeFDs[1])
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(pipeFDs[0], $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            out += buf[0 ..< n]
-        }
-        close(pipeFDs[0])
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return (out, (status >> 8) & 0xFF)
-    }
-
     @Test func startServeShutdownDelete() throws {
         let root = "/tmp/petrel-shimbin-\(getpid())"
         let bundle = root + "/bundle"
@@ -91,12 +47,12 @@ import Glibc
         let env = ["PETREL_SHIM_SOCKET_DIR=\(root)/s"]
         let common = ["-namespace", "default", "-address", root + "/containerd.sock", "-publish-binary", "/bin/true"]
 
-        let (out1, rc1) = try run(in: bundle, common + ["-id", "c1", "start"], env: env)
+        let (out1, rc1) = try ShimProcessRunner.run(in: bundle, common + ["-id", "c1", "start"], env: env)
         #expect(rc1 == 0)
         let address = String(decoding: out1, as: UTF8.self)
         #expect(address.hasPrefix("unix://\(root)/s/"))
         // A second container of the same pod gets the same shim.
-        let (out2, rc2) = try run(in: bundle, common + ["-id", "c2", "start"], env: env)
+        let (out2, rc2) = try ShimProcessRunner.run(in: bundle, common + ["-id", "c2", "start"], env: env)
         #expect(rc2 == 0 && out2 == out1)
         #expect(readSmallFile(bundle + "/address") == out1)
 
@@ -114,9 +70,9 @@ import Glibc
                                            returning: Containerd_Task_V2_StateResponse.self)
         #expect(state == .failure(TTRPCError(.notFound, "container c1: not found")))
         let create = try client.callAndWait(service: "containerd.task.v2.Task", method: "Create",
-                                            Containerd_Task_V2_CreateTaskRequest.with { $0.id = "c1" },
+                                            Containerd_Task_V2_CreateTaskRequest.with { $0.id = "c1"; $0.bundle = root + "/none" },
                                             returning: Containerd_Task_V2_CreateTaskResponse.self)
-        #expect(create == .failure(TTRPCError(.unimplemented, "method Create")))
+        #expect(create == .failure(TTRPCError(.invalidArgument, "bundle \(root)/none: config.json: no such file or directory")))
         let shutdown = try client.callAndWait(service: "containerd.task.v2.Task", method: "Shutdown",
                                               Containerd_Task_V2_ShutdownRequest.with { $0.id = "c1" },
                                               returning: Google_Protobuf_Empty.self)
@@ -125,7 +81,7 @@ import Glibc
         _ = try loop.run(until: { client.isClosed })
         #expect(access(path, F_OK) != 0)
 
-        let (out3, rc3) = try run(in: bundle, common + ["-id", "c1", "-bundle", bundle, "delete"], env: env)
+        let (out3, rc3) = try ShimProcessRunner.run(in: bundle, common + ["-id", "c1", "-bundle", bundle, "delete"], env: env)
         #expect(rc3 == 0)
         let deleted = try Containerd_Task_V2_DeleteResponse(serializedBytes: out3)
         #expect(deleted.exitStatus == 137 && deleted.exitedAt.seconds > 0)

@@ -140,6 +140,8 @@ typedef struct {
     int umask;                   // -1: leave the inherited umask
     int terminal;                // allocate a pty inside the container
     int console_socket_fd;       // connected unix socket for the pty master (SCM_RIGHTS); -1 if none
+    int stdio_set;               // 1: stdio_fds become fds 0, 1, 2 (the shim's pipes); 0: inherit the caller's
+    int stdio_fds[3];            // each >= 3, caller's fds (closed in the child after the dup)
     uint16_t console_rows;       // 0: leave
     uint16_t console_cols;
     int no_new_privileges;

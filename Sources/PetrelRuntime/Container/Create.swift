@@ -16,7 +16,8 @@ extension Runtime {
         Logger.shared.debug("create \(request.id): bundle \(bundle.path), ociVersion \(bundle.spec.ociVersion), rootfs \(bundle.rootfs)")
         guard let process = bundle.spec.process else { throw RuntimeError("config.json: process: required") }
         let terminal = process.terminal ?? false
-        if terminal && request.detached && request.consoleSocket == nil {
+        let hasConsoleSocket = request.consoleSocket != nil || request.consoleSocketFd >= 0
+        if terminal && request.detached && !hasConsoleSocket {
             throw RuntimeError("cannot allocate tty if petrel will detach without setting console socket")
         }
         if !terminal && request.consoleSocket != nil {
@@ -45,6 +46,7 @@ extension Runtime {
         options.pauseBeforePivot = HookRunner.needsPause(bundle.spec)
         var plan = try PlanBuilder.forHost(rootfs: bundle.rootfs)
             .build(spec, bundle: bundle.path, rootfs: bundle.rootfs, options: options)
+        plan.stdio = request.stdio
         Logger.shared.debug("create \(request.id): plan: \(plan.namespaces.count) namespaces, \(plan.mounts.count) mounts, seccomp \(plan.seccomp == nil ? "none" : "compiled"), preserved fds \(options.preserveFds)")
         if plan.seccomp?.usesNotify == true, (bundle.spec.linux?.seccomp?.listenerPath ?? "").isEmpty {
             throw RuntimeError("linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY")

@@ -32,11 +32,20 @@ public struct ExecRequest: Sendable {
     public var ignorePaused = false
     /// `--cgroup`: existing sub-cgroups of the container's cgroup to run in.
     public var subCgroups: [String] = []
+    /// The whole process, given directly (the shim: containerd's exec spec).
+    public var process: Process?
+    /// The process's fds 0, 1 and 2 (the shim's pipes, each >= 3), or nil: the caller's stdio.
+    public var stdio: [Int32]?
+    /// A connected console socket given as an fd instead of a path; the caller keeps it.
+    public var consoleSocketFd: Int32 = -1
+    /// Detached, return the process's pid instead of 0 (the shim is its parent and reaps it).
+    public var reportsPid = false
 
     public init(id: String) { self.id = id }
 
     /// The process to run: the file's, or the container's process with the flags applied.
     func process(container: Process?) throws(RuntimeError) -> Process {
+        if let process { return process }
         if let processFile {
             let bytes = try FileSystem.readDocument(FileSystem.absolute(processFile))
             do {
@@ -107,16 +116,18 @@ extension Runtime {
         }
         let process = try request.process(container: record.config.process)
         let terminal = process.terminal ?? false
-        if terminal && request.detached && request.consoleSocket == nil {
+        let hasConsoleSocket = request.consoleSocket != nil || request.consoleSocketFd >= 0
+        if terminal && request.detached && !hasConsoleSocket {
             throw RuntimeError("cannot allocate tty if petrel will detach without setting console socket")
         }
         // In the foreground the runtime is its own console socket and relays the pty.
-        let relay = terminal && request.consoleSocket == nil
-        if !terminal && request.consoleSocket != nil {
+        let relay = terminal && !hasConsoleSocket
+        if !terminal && hasConsoleSocket {
             throw RuntimeError("cannot use console socket if petrel will not detach or allocate tty")
         }
-        let plan = try PlanBuilder.forHost(rootfs: record.rootfs)
+        var plan = try PlanBuilder.forHost(rootfs: record.rootfs)
             .buildExec(record.config, process: process, initPid: record.pid, preserveFds: request.preserveFds)
+        plan.stdio = request.stdio
 
         if !request.detached {
             _ = petrel_prctl_set_child_subreaper()
@@ -135,6 +146,9 @@ extension Runtime {
             guard petrel_console_pair(&pair) == 0 else { throw RuntimeError.sys("cannot make a console socket", "socketpair") }
             consoleReceiver = pair[0]
             consoleSocket = pair[1]
+        } else if request.consoleSocketFd >= 0 {
+            consoleSocket = fcntl(request.consoleSocketFd, F_DUPFD_CLOEXEC, 3)
+            guard consoleSocket >= 0 else { throw RuntimeError.sys("cannot use the console socket", "fcntl(F_DUPFD_CLOEXEC)") }
         } else if let path = request.consoleSocket {
             consoleSocket = petrel_unix_connect(path)
             guard consoleSocket >= 0 else { throw RuntimeError.sys("cannot connect to console socket", "connect", path: path) }
@@ -175,7 +189,7 @@ extension Runtime {
             }
             Logger.shared.failure(execFailure.description)
         }
-        if request.detached { return 0 }
+        if request.detached { return request.reportsPid ? pid : 0 }
         var status: Int32
         if relay {
             let master = petrel_recv_fd(consoleReceiver)

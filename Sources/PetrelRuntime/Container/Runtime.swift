@@ -24,8 +24,11 @@ public struct CreateRequest: Sendable {
     public var keep = false
     /// How linux.cgroupsPath is read (--systemd-cgroup selects `.systemd`).
     public var cgroupDriver = CgroupDriver.cgroupfs
-    /// `run` in the foreground with a terminal: the runtime's own console socket.
-    var consoleSocketFd: Int32 = -1
+    /// A connected console socket given as an fd (`run` in the foreground, the shim) instead
+    /// of a path; the caller keeps it.
+    public var consoleSocketFd: Int32 = -1
+    /// The init's fds 0, 1 and 2 (the shim's pipes, each >= 3), or nil: the caller's stdio.
+    public var stdio: [Int32]?
 
     public init(id: String, bundle: String) {
         self.id = id

@@ -131,6 +131,10 @@ extension ExecutionPlan {
             plan.seccomp_notify = seccomp.usesNotify ? 1 : 0
         }
         plan.preserve_fds = preserveFds
+        if let stdio, stdio.count == 3 {
+            plan.stdio_set = 1
+            plan.stdio_fds = (stdio[0], stdio[1], stdio[2])
+        }
         plan.exec_fifo = arena.optionalString(execFifo)
         plan.cgroup_fd = cgroupFd
         plan.pause_before_pivot = pauseBeforePivot ? 1 : 0

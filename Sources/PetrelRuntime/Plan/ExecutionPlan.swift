@@ -121,6 +121,8 @@ public struct ExecutionPlan: Sendable, Equatable {
     public var selinuxLabel: String?
 
     public var preserveFds: Int32 = 0
+    /// The process's fds 0, 1 and 2 (each >= 3 in the caller), or nil: the caller's own stdio.
+    public var stdio: [Int32]?
     public var execFifo: String?
     public var pauseBeforePivot = false
     /// `exec`: join the namespaces (all given by path), no filesystem setup.
