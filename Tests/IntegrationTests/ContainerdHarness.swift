@@ -18,9 +18,11 @@ enum ContainerdTools {
     static let python = Harness.which("python3")
     static let script = Harness.which("script")
 
+    /// $SHIM_TEST_RUNTIME; unset, the Petrel shim, or runc's when PETREL_BIN is runc (a validation run).
     static let runtime: String = {
         let env = ProcessInfo.processInfo.environment["SHIM_TEST_RUNTIME"] ?? ""
-        return env.isEmpty ? "io.containerd.petrel.v2" : env
+        if !env.isEmpty { return env }
+        return Harness.isRunc ? "io.containerd.runc.v2" : "io.containerd.petrel.v2"
     }()
 
     static var isRunc: Bool { runtime == "io.containerd.runc.v2" }
@@ -438,16 +440,26 @@ final class Containerd: @unchecked Sendable {
         guard let text = address(of: shimOf ?? id) else {
             throw HarnessError.setup("no address file for \(shimOf ?? id) in \(taskDir)")
         }
-        let script = dir + "/ttrpc_update.py"
-        if !FileManager.default.fileExists(atPath: script) {
-            try Containerd.ttrpcUpdateScript.write(toFile: script, atomically: true, encoding: .utf8)
-        }
-        return host(ContainerdTools.python!, [script, text.trimmingCharacters(in: .whitespacesAndNewlines), namespace, id, resourcesJSON],
-                    ioDirectory: dir + "/io", sourceLocation: sourceLocation)
+        return try ttrpcCall(["Update", text, namespace, id, resourcesJSON], sourceLocation: sourceLocation)
     }
 
-    static let ttrpcUpdateScript = #"""
-        # ttrpc client for containerd.task.v2.Task/Update: ARGS address namespace id resources-json
+    /// The shim's Task.CloseIO{stdin: true} over ttrpc (ctr 1.6 has no command that sends it).
+    func shimCloseStdin(_ id: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Output {
+        guard let text = address(of: id) else { throw HarnessError.setup("no address file for \(id) in \(taskDir)") }
+        return try ttrpcCall(["CloseIO", text, namespace, id], sourceLocation: sourceLocation)
+    }
+
+    private func ttrpcCall(_ args: [String], sourceLocation: SourceLocation) throws -> Output {
+        let script = dir + "/ttrpc_call.py"
+        if !FileManager.default.fileExists(atPath: script) {
+            try Containerd.ttrpcCallScript.write(toFile: script, atomically: true, encoding: .utf8)
+        }
+        return host(ContainerdTools.python!, [script] + args, ioDirectory: dir + "/io", sourceLocation: sourceLocation)
+    }
+
+    static let ttrpcCallScript = #"""
+        # A ttrpc client for two containerd.task.v2.Task methods:
+        #   Update ADDRESS NAMESPACE ID RESOURCES-JSON    CloseIO ADDRESS NAMESPACE ID (stdin)
         import json, socket, struct, sys
         def varint(n):
             out = b""
@@ -479,13 +491,16 @@ final class Containerd: @unchecked Sendable {
                     raise SystemExit("unexpected wire type %d" % wt)
                 fields[num] = v
             return fields
-        address, namespace, cid, resources = sys.argv[1:5]
+        method, address, namespace, cid = sys.argv[1:5]
         path = address[len("unix://"):] if address.startswith("unix://") else address
         if not path.startswith("/"):
             path = "\0" + path  # an abstract socket
-        value = field(1, b"types.containerd.io/opencontainers/runtime-spec/1/LinuxResources") + field(2, resources.encode())
-        payload = field(1, cid.encode()) + field(2, value)
-        request = (field(1, b"containerd.task.v2.Task") + field(2, b"Update") + field(3, payload)
+        if method == "Update":
+            value = field(1, b"types.containerd.io/opencontainers/runtime-spec/1/LinuxResources") + field(2, sys.argv[5].encode())
+            payload = field(1, cid.encode()) + field(2, value)
+        else:
+            payload = field(1, cid.encode()) + varint(3 << 3) + varint(1)
+        request = (field(1, b"containerd.task.v2.Task") + field(2, method.encode()) + field(3, payload)
                    + field(5, field(1, b"containerd-namespace-ttrpc") + field(2, namespace.encode())))
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(60)

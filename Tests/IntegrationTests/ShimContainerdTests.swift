@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 
-/// The containerd shim through the real containerd 1.6 and ctr: run, exit codes, output, tty,
-/// exec, kill, pause/resume, ps, metrics, update, OOM events, a containerd restart, a killed
+/// The containerd shim through the real containerd 1.6 and ctr: run, exit codes, output, stdin
+/// (held until CloseIO), tty, exec, kill, pause/resume, ps, metrics, update, OOM events, a containerd restart, a killed
 /// shim, 20 concurrent containers, and nothing left behind. The runtime is $SHIM_TEST_RUNTIME
-/// (default io.containerd.petrel.v2; io.containerd.runc.v2 validates the tests). One containerd
+/// (default io.containerd.petrel.v2, or runc's when PETREL_BIN is runc; io.containerd.runc.v2
+/// validates the tests). One containerd
 /// serves the suite (ContainerdHarness.swift), hence serialized.
 @Suite(ContainerdTools.enabled, .serialized)
 struct ShimContainerd {
@@ -81,6 +82,57 @@ struct ShimContainerd {
         #expect(text.contains("/dev/pts/"), "\(text.debugDescription)")
         #expect(result.status == 7, "\(result)")
         c.remove([id])
+    }
+
+    @Test("ctr task exec -t: a pty for the exec, its exit code kept",
+          .enabled(if: ContainerdTools.script != nil, "needs script(1) for a pty"))
+    func execTerminal() throws {
+        let c = try Containerd.shared()
+        let id = c.newID("exect")
+        try c.runDetached(id, ["sleep", "inf"])
+        defer { c.remove([id]) }
+        let ctrCommand = ([ContainerdTools.ctr!] + c.ctrPrefix + ["task", "exec", "-t", "--fifo-dir", c.fifoDir, "--exec-id", "t1", id,
+                                                                  "sh", "-c", "tty; exit 6"])
+            .map(shellQuote).joined(separator: " ")
+        let result = host(ContainerdTools.script!, ["-qec", "stty rows 21 cols 77; exec " + ctrCommand, "/dev/null"], ioDirectory: c.dir + "/io")
+        let text = result.stdout.replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\0", with: "")
+        #expect(text.contains("/dev/pts/"), "\(text.debugDescription)")
+        #expect(result.status == 6, "\(result)")
+        #expect(c.tasks()[id]?.status == "RUNNING")
+    }
+
+    /// ctr 1.6's `run` sends no CloseIO when its stdin ends, and the Go shim holds the stdin fifo
+    /// open until CloseIO (so `echo hi | ctr run IMG ID cat` never ends there): the container
+    /// reads a known number of lines instead of waiting for end-of-file.
+    @Test("ctr run: stdin reaches the container, all of it, in order")
+    func stdin() throws {
+        let c = try Containerd.shared()
+        let input = (1...2000).map { "line \($0)" }.joined(separator: "\n") + "\n"
+        let result = c.ctr(["run", "--rm"] + c.runFlags + [c.image, c.newID("stdin"), "sh", "-c", "head -n 2000; echo end"], stdin: input)
+        #expect(result.status == 0, "\(result.status) \(result.stderr)")
+        #expect(result.stdout == input + "end\n", "\(result.stdout.count) bytes, last \(result.lines.last ?? "none")")
+    }
+
+    @Test("the container's stdin stays open when the client's end closes, until CloseIO")
+    func stdinHeldUntilCloseIO() throws {
+        let c = try Containerd.shared()
+        let id = c.newID("closeio")
+        let child = c.spawnCtr(["run", "--rm"] + c.runFlags + [c.image, id, "sh", "-c", "cat; echo eof; exit 9"], stdin: "hi\n")
+        defer {
+            child.signal(SIGKILL)
+            c.remove([id])
+        }
+        #expect(Harness.eventually(timeout: 60) { child.stdoutSoFar.contains("hi\n") }, "\(child.stdoutSoFar.debugDescription)")
+        // ctr has written everything and closed its end by now; cat must still be waiting.
+        let running = c.tasks()[id]?.status == "RUNNING"
+        #expect(running, "the container's stdin ended without CloseIO (containerd's contract, kept by the Go shim: hold it open)")
+        guard running else { return }
+        c.recordAddress(id)
+        let close = try c.shimCloseStdin(id)
+        #expect(close.status == 0, "\(close)")
+        let result = child.wait()
+        #expect(result.status == 9, "\(result)")
+        #expect(result.stdout == "hi\neof\n", "\(result)")
     }
 
     @Test("ctr task exec --exec-id returns the exec's exit code and output; the id is reusable")
