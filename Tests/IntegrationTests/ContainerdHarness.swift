@@ -110,9 +110,15 @@ final class Containerd: @unchecked Sendable {
               address = "\(socket).ttrpc"
 
             """
-        try toml.write(toFile: config, atomically: true, encoding: .utf8)
-        try start()
-        try importImage()
+        do {
+            try toml.write(toFile: config, atomically: true, encoding: .utf8)
+            try start()
+            try importImage()
+        } catch {
+            stop()
+            removeDir()
+            throw error
+        }
     }
 
     // MARK: The shared instance
@@ -124,7 +130,13 @@ final class Containerd: @unchecked Sendable {
     static func shared() throws -> Containerd {
         try sharedLock.withLock {
             if let current { return current }
-            let made = try Containerd()
+            // A failed setup fails every test at once instead of being retried by each.
+            if let setupError { throw setupError }
+            let made: Containerd
+            do { made = try Containerd() } catch {
+                setupError = error
+                throw error
+            }
             if !atexitRegistered {
                 atexitRegistered = true
                 atexit { Containerd.tearDownShared() }
@@ -134,6 +146,7 @@ final class Containerd: @unchecked Sendable {
         }
     }
     nonisolated(unsafe) private static var atexitRegistered = false
+    nonisolated(unsafe) private static var setupError: (any Error)?
 
     /// Removes every container, stops containerd, detaches what is left mounted, removes the dir.
     static func tearDownShared() {

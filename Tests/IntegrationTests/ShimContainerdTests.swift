@@ -113,26 +113,50 @@ struct ShimContainerd {
         #expect(result.stdout == input + "end\n", "\(result.stdout.count) bytes, last \(result.lines.last ?? "none")")
     }
 
-    @Test("the container's stdin stays open when the client's end closes, until CloseIO")
+    /// The client dies without CloseIO (ctr's own CloseIO comes only when its stdin ends after
+    /// the task is made): the container's stdin stays open, as the Go shim keeps its own hold
+    /// of the fifo (another client may attach), until CloseIO.
+    @Test("the container's stdin outlives a killed client, until CloseIO")
     func stdinHeldUntilCloseIO() throws {
         let c = try Containerd.shared()
         let id = c.newID("closeio")
-        let child = c.spawnCtr(["run", "--rm"] + c.runFlags + [c.image, id, "sh", "-c", "cat; echo eof; exit 9"], stdin: "hi\n")
+        // ctr's stdin: a pipe that gets "hi" and stays open until the gate file exists.
+        let gate = c.dir + "/\(id).go"
+        let ctrCommand = ([ContainerdTools.ctr!] + c.ctrPrefix + ["run"] + c.runFlags + [c.image, id, "sh", "-c", "cat; exit 9"])
+            .map(shellQuote).joined(separator: " ")
+        let writer = "echo hi; i=0; while [ ! -e \(gate) ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done"
+        let child = Child("/bin/sh", ["-c", "(\(writer)) | \(ctrCommand)"], ioDirectory: c.dir + "/io")
         defer {
-            child.signal(SIGKILL)
+            _ = FileManager.default.createFile(atPath: gate, contents: nil)
             c.remove([id])
+            _ = child.wait()
         }
         #expect(Harness.eventually(timeout: 60) { child.stdoutSoFar.contains("hi\n") }, "\(child.stdoutSoFar.debugDescription)")
-        // ctr has written everything and closed its end by now; cat must still be waiting.
-        let running = c.tasks()[id]?.status == "RUNNING"
-        #expect(running, "the container's stdin ended without CloseIO (containerd's contract, kept by the Go shim: hold it open)")
-        guard running else { return }
+        let ctrPid = try #require(Self.childProcess(of: Int(child.pid), named: "ctr"), "no ctr under the shell \(child.pid)")
         c.recordAddress(id)
+        Foundation.kill(pid_t(ctrPid), SIGKILL)
+        #expect(Harness.eventually(timeout: 30) { !Harness.processAlive(ctrPid) })
+        // ctr's end of the fifo is closed now, without CloseIO: cat must still be waiting.
+        let running = c.tasks()[id]?.status == "RUNNING"
+        #expect(running, "the container's stdin ended when the client died (the Go shim holds it until CloseIO)")
+        guard running else { return }
         let close = try c.shimCloseStdin(id)
         #expect(close.status == 0, "\(close)")
-        let result = child.wait()
-        #expect(result.status == 9, "\(result)")
-        #expect(result.stdout == "hi\neof\n", "\(result)")
+        #expect(c.waitForStatus(id, "STOPPED"), "CloseIO ended cat: \(c.tasks())")
+        let rm = c.ctr(["task", "rm", id])
+        #expect(rm.stderr.contains("exit code 9"), "\(rm)")
+    }
+
+    /// A direct child of `parent` whose command line starts with a path ending in `name`.
+    static func childProcess(of parent: Int, named name: String) -> Int? {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let pid = Int(entry), Containerd.parentPid(pid) == parent,
+                  let cmdline = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8),
+                  let first = cmdline.split(separator: "\0").first, first == name || first.hasSuffix("/" + name) else { continue }
+            return pid
+        }
+        return nil
     }
 
     @Test("ctr task exec --exec-id returns the exec's exit code and output; the id is reusable")
