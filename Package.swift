@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Flow: OCI (config.json model) -> PetrelRuntime (bundle -> plan -> execute -> state)
@@ -14,7 +14,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Only the shim targets link it (ShimProtocol, TTRPC, the shim binary); petrel stays free of it.
-        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+        // No default traits: BinaryDelimitedStreams imports all of Foundation (and ICU's data),
+        // which tripled the idle shim's resident binary pages.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0", traits: []),
     ],
     targets: [
         // Pure Codable types of the OCI runtime spec: no Linux calls.

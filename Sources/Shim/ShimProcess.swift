@@ -53,8 +53,9 @@ final class ShimContainer {
     var record: ContainerRecord?
     var paused = false
     var rootfsMounted = false
-    var oomWatcherFD: Int32 = -1
     var closeOOMWatcher: () -> Void = {}
+    /// Reads the OOM watcher now: a kill that caused the init's exit is reported before it.
+    var checkOOM: () -> Void = {}
 
     init(id: String, bundle: String, initProcess: ShimProcess) {
         self.id = id

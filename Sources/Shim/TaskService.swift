@@ -45,7 +45,7 @@ public final class TaskService {
     public let shimPID: UInt32
     let context: ShimContext
     let runtime: Runtime
-    private unowned let loop: EventLoop
+    unowned let loop: EventLoop
     private weak var server: Server?
     let events: EventPublisher
     var containers: [String: ShimContainer] = [:]
@@ -60,8 +60,10 @@ public final class TaskService {
         events = EventPublisher(loop: loop, address: context.eventsAddress, namespace: context.namespace)
     }
 
-    /// Shutdown was asked, no container is left and containerd has every event.
-    public var finished: Bool { shutdownRequested && containers.isEmpty && events.isIdle }
+    /// Shutdown was asked, no container is left and containerd has every event (or has not
+    /// taken them for 10 s after Shutdown: a shim must not outlive its containerd for ever).
+    public var finished: Bool { shutdownRequested && containers.isEmpty && (events.isIdle || eventsAbandoned) }
+    private var eventsAbandoned = false
 
     /// SIGCHLD through a signalfd: every child is reaped from the loop.
     public func startReaping() throws(SystemError) {
@@ -412,6 +414,7 @@ public final class TaskService {
         guard let container = containers[process.containerID] else { return }
         if process.isInit {
             ExitRecord.save(process, bundle: container.bundle)
+            container.checkOOM()
             let running = container.runningExecs
             if !running.isEmpty {
                 // The init's exit goes out last (containerd #10651): its execs die with it.
@@ -543,6 +546,17 @@ public final class TaskService {
 
     private func shutdown(_: Containerd_Task_V2_ShutdownRequest, _: Call) throws(ShimError) -> Google_Protobuf_Empty {
         // A pod's shim outlives the Shutdown of each container until the last one is gone.
+        // Containers containerd gave up on (it ran `delete`, which removed their runtime state)
+        // must not keep the shim alive for ever.
+        for (id, container) in containers where !FileSystem.exists(runtime.store.directory(id)) {
+            for exec in container.execs.values { exec.io?.closeAll() }
+            container.initProcess.io?.closeAll()
+            container.closeOOMWatcher()
+            containers[id] = nil
+        }
+        if !shutdownRequested {
+            try? loop.after(ms: 10_000) { [weak self] in self?.eventsAbandoned = true }
+        }
         shutdownRequested = true
         return Google_Protobuf_Empty()
     }

@@ -13,6 +13,9 @@ func startShim(_ flags: ShimFlags) -> Int32 {
     let address = "unix://" + path
 
     if socketAnswers(path) {
+        // Every bundle gets the address, also a pod's second container: containerd 1.6/1.7
+        // reconnect from it after a restart and take a container without one for dead.
+        writeAddressFile(address)
         return announce(address)
     }
     unlink(path)  // a dead shim's leftover

@@ -3,6 +3,8 @@
 
 // Glibc's Swift module leaves sys/epoll.h out: re-exported from here.
 #include <sys/epoll.h>
+// Same for eventfd (the v1 OOM watcher).
+#include <sys/eventfd.h>
 // What the shim's Swift side cannot express cleanly: sockaddr_un handling. Returns fd or -errno.
 // Sockets are SOCK_NONBLOCK | SOCK_CLOEXEC.
 

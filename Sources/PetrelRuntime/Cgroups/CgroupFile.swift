@@ -4,9 +4,10 @@ import Glibc
 
 /// Reading and writing cgroup files. A cgroup file takes one value per write(2) and reports
 /// a refusal as that write's errno, so each value goes in a single write.
-enum CgroupFile {
+/// The readers and `tryWrite` are public for the shim (Task.Stats, the OOM watcher).
+public enum CgroupFile {
     /// Writes and returns 0, or the errno of the failure.
-    static func tryWrite(_ directory: String, _ file: String, _ value: String) -> Int32 {
+    public static func tryWrite(_ directory: String, _ file: String, _ value: String) -> Int32 {
         let path = directory + "/" + file
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { return errno }
@@ -29,21 +30,21 @@ enum CgroupFile {
     }
 
     /// The file's text, or nil when it cannot be read (missing controller, gone cgroup).
-    static func read(_ directory: String, _ file: String) -> String? {
+    public static func read(_ directory: String, _ file: String) -> String? {
         try? FileSystem.readText(directory + "/" + file)
     }
 
-    static func trimmed(_ directory: String, _ file: String) -> String? {
+    public static func trimmed(_ directory: String, _ file: String) -> String? {
         read(directory, file).map { String($0.filter { $0 != "\n" }) }
     }
 
-    static func exists(_ directory: String, _ file: String) -> Bool {
+    public static func exists(_ directory: String, _ file: String) -> Bool {
         FileSystem.exists(directory + "/" + file)
     }
 
     /// A single number; "max" reads as UInt64.max like runc's GetCgroupParamUint, and a
     /// negative v1 value (-1 for unlimited) as 0.
-    static func number(_ directory: String, _ file: String) -> UInt64? {
+    public static func number(_ directory: String, _ file: String) -> UInt64? {
         guard let text = trimmed(directory, file) else { return nil }
         return parseNumber(text)
     }
@@ -59,7 +60,7 @@ enum CgroupFile {
     }
 
     /// "key value" lines (memory.stat, cpu.stat, memory.events, memory.oom_control).
-    static func keyed(_ text: String) -> [String: UInt64] {
+    public static func keyed(_ text: String) -> [String: UInt64] {
         var values: [String: UInt64] = [:]
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ")
