@@ -204,8 +204,12 @@ shim_pids() { for p in $(ctr task ls 2>/dev/null | awk 'NR>1 && $3=="RUNNING"{pr
     awk '/^PPid:/{print $2}' "/proc/$p/status" 2>/dev/null; done | sort -u; }
 # one line: shims containers rss pss uss threads fds anon (KiB, sums over the shims)
 footprint() {
-    local n=$1 p rss pss uss thr fds anon s=0 R=0 P=0 U=0 Th=0 F=0 A=0
-    for p in $(shim_pids); do
+    local n=$1 p rss pss uss thr fds anon s=0 R=0 P=0 U=0 Th=0 F=0 A=0 pids
+    # `ctr task ls` asks every shim for its state: read after the shims are idle again (the
+    # petrel shim drops the binary pages it touched after a quiet second).
+    pids=$(shim_pids)
+    sleep 1.5
+    for p in $pids; do
         read -r rss anon thr < <(awk '/^VmRSS:/{r=$2} /^RssAnon:/{a=$2} /^Threads:/{t=$2} END{print r, a, t}' "/proc/$p/status")
         read -r pss uss < <(awk '/^Pss:/{p=$2} /^Private_(Clean|Dirty):/{u+=$2} END{print p, u}' "/proc/$p/smaps_rollup")
         fds=$(ls "/proc/$p/fd" | wc -l)

@@ -29,6 +29,10 @@ final class ProcessIO {
     private var stdinPump: Pump?
     /// The stdin FIFO's source end before the process exists (terminal: until the master arrives).
     private var pendingStdin: Int32 = -1
+    /// A write end of the stdin FIFO held by the shim until CloseIO: the process must not read
+    /// EOF because the client that wrote went away (ctr killed, containerd restarting), only
+    /// once containerd says stdin is done.
+    private var stdinHold: Int32 = -1
     private var outputSinks: [Int32] = []
 
     init(loop: EventLoop, paths: Paths, containerID: String, namespace: String) throws(ShimError) {
@@ -47,6 +51,8 @@ final class ProcessIO {
     private func prepare(containerID: String, namespace: String) throws(ShimError) {
         if !paths.stdin.isEmpty {
             pendingStdin = try Self.openStdio(paths.stdin, flags: O_RDONLY)
+            // Opened after the reader, so the non-blocking open cannot fail with ENXIO.
+            stdinHold = try Self.openStdio(paths.stdin, flags: O_WRONLY)
         }
         if paths.terminal {
             var pair: [Int32] = [-1, -1]
@@ -143,12 +149,15 @@ final class ProcessIO {
         }
     }
 
-    /// CloseIO: containerd is done writing; the process reads EOF once the FIFO is drained.
+    /// CloseIO: containerd is done writing. The shim lets go of its own write end; the pump
+    /// copies what is still in the FIFO and the process reads EOF once every writer closed.
     func closeStdin() {
-        stdinPump?.close()
-        stdinPump = nil
-        if pendingStdin >= 0 { Glibc.close(pendingStdin) }
-        pendingStdin = -1
+        if stdinHold >= 0 { Glibc.close(stdinHold) }
+        stdinHold = -1
+        if stdinPump == nil && pendingStdin >= 0 {
+            Glibc.close(pendingStdin)
+            pendingStdin = -1
+        }
     }
 
     func resize(width: UInt32, height: UInt32) throws(ShimError) {
@@ -169,6 +178,8 @@ final class ProcessIO {
         stdinPump = nil
         if pendingStdin >= 0 { Glibc.close(pendingStdin) }
         pendingStdin = -1
+        if stdinHold >= 0 { Glibc.close(stdinHold) }
+        stdinHold = -1
         for fd in outputSinks { Glibc.close(fd) }
         outputSinks = []
         if master >= 0 { Glibc.close(master) }

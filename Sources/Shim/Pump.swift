@@ -40,15 +40,6 @@ final class Pump {
         pump()
     }
 
-    /// Stops reading (CloseIO on stdin): what was read is flushed if the sink takes it now.
-    func close() {
-        guard !finished else { return }
-        readAvailable()
-        sourceEnded = true
-        flush()
-        finish()
-    }
-
     private func pump() {
         readAvailable()
         flush()
