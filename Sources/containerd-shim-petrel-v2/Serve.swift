@@ -1,4 +1,5 @@
 import CShim
+import PetrelRuntime
 import Shim
 import TTRPC
 #if canImport(Glibc)
@@ -10,6 +11,7 @@ import Glibc
 func serveShim(_ flags: ShimFlags) -> Int32 {
     signal(SIGPIPE, SIG_IGN)
     _ = cshim_set_subreaper()
+    attachLog(debug: flags.debug)
     let listenFD: Int32 = 3
     do {
         let loop = try EventLoop()
@@ -44,4 +46,17 @@ func serveShim(_ flags: ShimFlags) -> Int32 {
         if !flags.socket.isEmpty { unlink(flags.socket) }
         return 1
     }
+}
+
+/// The runtime's warnings and errors (and its step log with `-debug`, which containerd passes
+/// at its debug level) go to the `log` FIFO containerd reads in the bundle, the shim's cwd:
+/// they show up in containerd's own log. Non-blocking: a line containerd does not take is lost
+/// rather than stalling the shim. Without a reader (no containerd), stderr stays /dev/null.
+private func attachLog(debug: Bool) {
+    let fd = cshim_open("log", O_WRONLY, 0)
+    if fd >= 0 {
+        dup2(fd, 2)
+        close(fd)
+    }
+    try? Logger.shared.configure(path: nil, format: .text, debug: debug)
 }
