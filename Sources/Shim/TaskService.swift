@@ -78,7 +78,13 @@ public final class TaskService {
 
     public func register(on server: Server) {
         self.server = server
-        server.register(service: taskServiceName, methods: [
+        // containerd 2.x speaks task API v3 (the same messages) to shims that announce it; the
+        // names are served too, so that announcing v3 later is only a bootstrap change.
+        for name in [taskServiceName, "containerd.task.v3.Task"] { register(on: server, as: name) }
+    }
+
+    private func register(on server: Server, as name: String) {
+        server.register(service: name, methods: [
             "Create": handler(create),
             "Start": handler(start),
             "State": handler(state),
@@ -362,6 +368,12 @@ public final class TaskService {
             }
             process.io?.closeAll()
             container.execs[req.execID] = nil
+            // An exec deleted without ever running: its Waits get what there is to say.
+            if !process.hasExited {
+                process.state = .stopped
+                process.exitedAt = process.exitedAt ?? Clock.now()
+                publishExit(process)
+            }
         }
         return .with {
             $0.pid = UInt32(process.pid)

@@ -248,6 +248,11 @@ import Glibc
         defer { try? rig.finish() }
         let unknown = try rig.call("State", Containerd_Task_V2_StateRequest.with { $0.id = "nope" }, Containerd_Task_V2_StateResponse.self)
         #expect(unknown == .failure(TTRPCError(.notFound, "container nope: not found")))
+        // Task API v3 (containerd 2.x) has the same methods under another name.
+        let v3 = try rig.client?.callAndWait(service: "containerd.task.v3.Task", method: "State",
+                                             Containerd_Task_V2_StateRequest.with { $0.id = "nope" },
+                                             returning: Containerd_Task_V2_StateResponse.self)
+        #expect(v3 == .failure(TTRPCError(.notFound, "container nope: not found")))
         // A bundle whose config.json is not JSON: the runtime's message, nothing created.
         var broken = rig.createRequest()
         broken.bundle = rig.root + "/broken"
