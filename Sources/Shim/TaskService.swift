@@ -166,6 +166,7 @@ public final class TaskService {
             request.stdio = io.childStdio
             request.consoleSocketFd = io.consoleSocket
             request.detached = true
+            request.systemdFormSelectsDriver = true
             let record: ContainerRecord
             do {
                 record = try runtime.create(request)

@@ -66,6 +66,16 @@ import Testing
         #expect(throws: RuntimeError.self) { try CgroupPath.inner(cgroupsPath: value, id: "id", driver: .systemd) }
     }
 
+    @Test func systemdFormAsCRIWritesIt() {
+        #expect(CgroupPath.hasSystemdForm("kubepods-besteffort-pod1.slice:cri-containerd:abc"))
+        #expect(CgroupPath.hasSystemdForm("system.slice::abc"))
+        #expect(!CgroupPath.hasSystemdForm("/kubepods/besteffort/pod1/abc"))
+        #expect(!CgroupPath.hasSystemdForm("a:b:c"))
+        #expect(!CgroupPath.hasSystemdForm("x.slice:p:"))
+        #expect(!CgroupPath.hasSystemdForm("/x.slice:p:c"))
+        #expect(!CgroupPath.hasSystemdForm(nil))
+    }
+
     @Test func expandSlice() throws {
         #expect(try CgroupPath.expandSlice("test-a-b.slice") == "/test.slice/test-a.slice/test-a-b.slice")
         #expect(try CgroupPath.expandSlice("-.slice") == "/")

@@ -189,6 +189,32 @@ import Glibc
         _ = try rig.call("Delete", Containerd_Task_V2_DeleteRequest.with { $0.id = rig.id }, Containerd_Task_V2_DeleteResponse.self)
     }
 
+    /// CRI writes cgroupsPath as "parent.slice:cri-containerd:id" under a systemd cgroup parent;
+    /// the shim lays it out as runc's systemd driver does, not as a directory named with colons.
+    @Test func systemdFormCgroupsPathFromCRI() throws {
+        let rig = try Rig(args: ["sleep", "300"])
+        defer { try? rig.finish() }
+        let data = try Data(contentsOf: URL(fileURLWithPath: rig.bundle + "/config.json"))
+        var spec = try OCIJSON.decode(Spec.self, from: data)
+        spec.linux?.cgroupsPath = "petreltest.slice:shimtest:\(rig.id)"
+        let fd = open(rig.bundle + "/config.json", O_WRONLY | O_TRUNC)
+        let encoded = try OCIJSON.encode(spec, pretty: false)
+        _ = encoded.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        let created = try rig.call("Create", rig.createRequest(), Containerd_Task_V2_CreateTaskResponse.self)
+        #expect((try? created.get().pid) ?? 0 > 1, "\(created)")
+        let leaf = "petreltest.slice/shimtest-\(rig.id).scope"
+        let candidates = ["/sys/fs/cgroup/" + leaf, "/sys/fs/cgroup/memory/" + leaf, "/sys/fs/cgroup/pids/" + leaf]
+        #expect(candidates.contains { access($0, F_OK) == 0 }, "no cgroup at \(candidates)")
+        _ = try rig.call("Delete", Containerd_Task_V2_DeleteRequest.with { $0.id = rig.id }, Containerd_Task_V2_DeleteResponse.self)
+        #expect(!candidates.contains { access($0, F_OK) == 0 })
+        // The slice is the caller's (runc leaves it too): this test's own, removed here.
+        for root in (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? [] {
+            rmdir("/sys/fs/cgroup/\(root)/petreltest.slice")
+        }
+        rmdir("/sys/fs/cgroup/petreltest.slice")
+    }
+
     @Test func execRunsInTheContainerAndItsExitComesBeforeTheInits() throws {
         let rig = try Rig(args: ["sleep", "300"])
         defer { try? rig.finish() }

@@ -65,6 +65,15 @@ public enum CgroupPath {
         return .relative(joined)
     }
 
+    /// containerd's CRI writes cgroupsPath as "parent.slice:cri-containerd:id" whenever the pod's
+    /// cgroup parent is a systemd slice (kubelet's systemd driver), whatever the runtime's
+    /// options say: that form, and only that form, is read with the systemd driver by the shim.
+    public static func hasSystemdForm(_ value: String?) -> Bool {
+        guard let value, !value.contains("/") else { return false }
+        let parts = value.split(separator: ":", omittingEmptySubsequences: false)
+        return parts.count == 3 && parts[0].hasSuffix(".slice") && !parts[2].isEmpty
+    }
+
     /// "slice:prefix:name" laid out like runc's systemd driver: "system.slice:petrel:abc" →
     /// /system.slice/petrel-abc.scope; a name ending in .slice is used as is. An empty
     /// value means "system.slice:petrel:<id>" (runc uses its own name as the prefix too).

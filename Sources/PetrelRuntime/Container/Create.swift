@@ -56,7 +56,8 @@ extension Runtime {
         let intelRdt = try IntelRdt.plan(linux?.intelRdt, id: request.id)
         let netDevices = try NetDevices.plan(linux?.netDevices, namespaces: linux?.namespaces ?? [])
         let layout = CgroupLayout.detect()
-        let plannedCgroup = try Cgroups.plan(cgroupsPath: linux?.cgroupsPath, id: request.id, driver: request.cgroupDriver, layout: layout)
+        let driver = request.systemdFormSelectsDriver && CgroupPath.hasSystemdForm(linux?.cgroupsPath) ? .systemd : request.cgroupDriver
+        let plannedCgroup = try Cgroups.plan(cgroupsPath: linux?.cgroupsPath, id: request.id, driver: driver, layout: layout)
         guard let creator = ProcessIdentity.current() else { throw RuntimeError("cannot read /proc/self/stat") }
 
         let lock = try store.create(request.id)

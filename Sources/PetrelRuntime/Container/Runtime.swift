@@ -24,6 +24,9 @@ public struct CreateRequest: Sendable {
     public var keep = false
     /// How linux.cgroupsPath is read (--systemd-cgroup selects `.systemd`).
     public var cgroupDriver = CgroupDriver.cgroupfs
+    /// The shim: a cgroupsPath in systemd's "slice:prefix:name" form selects the systemd driver
+    /// (containerd has no runtime option for it with a non-runc runtime type).
+    public var systemdFormSelectsDriver = false
     /// A connected console socket given as an fd (`run` in the foreground, the shim) instead
     /// of a path; the caller keeps it.
     public var consoleSocketFd: Int32 = -1
