@@ -513,8 +513,7 @@ public final class TaskService {
 
     private func resizePty(_ req: Containerd_Task_V2_ResizePtyRequest, _: Call) throws(ShimError) -> Google_Protobuf_Empty {
         let process = try process(req.id, req.execID)
-        guard let io = process.io else { throw ShimError(.failedPrecondition, "\(describe(process)) has not started") }
-        try io.resize(width: req.width, height: req.height)
+        try process.io?.resize(width: req.width, height: req.height)
         return Google_Protobuf_Empty()
     }
 
