@@ -33,7 +33,7 @@ public final class EventPublisher {
 
     public func publish<M: SwiftProtobuf.Message>(_ topic: String, _ event: M) {
         guard !address.isEmpty, let any = try? Google_Protobuf_Any(bare: event) else { return }
-        queue.append((topic, any, Clock.now()))
+        queue.append((topic, any, .now()))
         sendNext()
     }
 
@@ -94,7 +94,8 @@ public final class EventPublisher {
     }
 }
 
-enum Clock {
+extension Google_Protobuf_Timestamp {
+    /// The wall clock now, to the nanosecond (containerd's exited_at and event timestamps).
     static func now() -> Google_Protobuf_Timestamp {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)

@@ -12,7 +12,7 @@ enum ExitRecord {
     static let fileName = "petrel-exit"
 
     static func save(_ process: ShimProcess, bundle: String) {
-        let at = process.exitedAt ?? Clock.now()
+        let at = process.exitedAt ?? Google_Protobuf_Timestamp.now()
         let text = "\(process.pid) \(process.exitStatus) \(at.seconds) \(at.nanos)\n"
         try? FileSystem.writeAtomically(bundle + "/" + fileName, Array(text.utf8), mode: 0o600)
     }
@@ -31,7 +31,7 @@ enum ExitRecord {
         }
         return .with {
             $0.exitStatus = 128 + UInt32(SIGKILL)
-            $0.exitedAt = Clock.now()
+            $0.exitedAt = Google_Protobuf_Timestamp.now()
         }
     }
 }
@@ -51,11 +51,6 @@ public func cleanUpAfterShim(id: String, bundle: String, stateRoot: String) -> C
 private func removeDeadSocket(bundle: String) {
     guard let address = try? FileSystem.readText(bundle + "/address") else { return }
     let path = address.hasPrefix("unix://") ? String(address.dropFirst("unix://".count)) : address
-    guard !path.isEmpty else { return }
-    let fd = cshim_unix_connect(path)
-    if fd >= 0 {
-        close(fd)
-        return
-    }
+    guard !path.isEmpty, !shimSocketAnswers(path) else { return }
     unlink(path)
 }

@@ -134,20 +134,6 @@ final class ProcessIO {
         for pump in outputPumps { pump.drainNow() }
     }
 
-    var outputFinished: Bool { outputPumps.allSatisfy(\.finished) }
-
-    /// Runs `body` once every output pump finished (at once if they have).
-    func whenOutputFinished(_ body: @escaping () -> Void) {
-        let open = outputPumps.filter { !$0.finished }
-        guard !open.isEmpty else { return body() }
-        var remaining = open.count
-        for pump in open {
-            pump.onFinished = {
-                remaining -= 1
-                if remaining == 0 { body() }
-            }
-        }
-    }
 
     /// CloseIO: containerd is done writing. The shim lets go of its own write end; the pump
     /// copies what is still in the FIFO and the process reads EOF once every writer closed.
@@ -295,7 +281,7 @@ enum LogURI {
     }
 
     static func percentDecoded(_ text: String) -> String {
-        guard text.contains("%") || text.contains("+") else { return text }
+        guard text.contains("%") else { return text }
         var out: [UInt8] = []
         var bytes = Array(text.utf8)[...]
         while let byte = bytes.popFirst() {
@@ -311,7 +297,8 @@ enum LogURI {
     }
 }
 
-func withCStringArray<R>(_ strings: inout [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+/// A NULL-terminated C string array for posix_spawn, valid during `body`.
+public func withCStringArray<R>(_ strings: inout [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
     var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
     pointers.append(nil)
     defer { for p in pointers { free(p) } }

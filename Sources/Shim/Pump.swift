@@ -19,7 +19,6 @@ final class Pump {
     private var sinkBroken = false
     private var waitingForSink = false
     private(set) var finished = false
-    var onFinished: (() -> Void)?
 
     /// Takes ownership of both fds (the sink is a dup of its own: two pumps may share a file).
     init(loop: EventLoop, source: Int32, sink: Int32) throws(SystemError) {
@@ -119,7 +118,5 @@ final class Pump {
         Glibc.close(source)
         Glibc.close(sink)
         buffer = []
-        onFinished?()
-        onFinished = nil
     }
 }

@@ -64,4 +64,11 @@ final class ShimContainer {
     }
 
     var runningExecs: [ShimProcess] { execs.values.filter { $0.state == .running } }
+
+    /// The container leaves the shim: every process's stdio and the OOM watch are closed.
+    func closeAll() {
+        for exec in execs.values { exec.io?.closeAll() }
+        initProcess.io?.closeAll()
+        closeOOMWatcher()
+    }
 }

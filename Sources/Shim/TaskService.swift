@@ -270,7 +270,7 @@ public final class TaskService {
                 // Never ran: it counts as exited, so that Wait and Delete answer.
                 process.state = .stopped
                 process.exitStatus = 255
-                process.exitedAt = Clock.now()
+                process.exitedAt = Google_Protobuf_Timestamp.now()
                 process.exitPublished = true
             }
             throw error
@@ -344,7 +344,7 @@ public final class TaskService {
                 processByPID[process.pid] = nil
                 process.state = .stopped
                 process.exitStatus = 128 + UInt32(SIGKILL)
-                process.exitedAt = Clock.now()
+                process.exitedAt = Google_Protobuf_Timestamp.now()
                 publishExit(process)
             }
             do {
@@ -352,9 +352,7 @@ public final class TaskService {
             } catch {
                 throw ShimError.runtime(error)
             }
-            for exec in container.execs.values { exec.io?.closeAll() }
-            process.io?.closeAll()
-            container.closeOOMWatcher()
+            container.closeAll()
             if container.rootfsMounted { RootfsMounts.unmount(container.bundle + "/rootfs") }
             containers[req.id] = nil
             events.publish("/tasks/delete", Containerd_Events_TaskDelete.with {
@@ -372,7 +370,7 @@ public final class TaskService {
             // An exec deleted without ever running: its Waits get what there is to say.
             if !process.hasExited {
                 process.state = .stopped
-                process.exitedAt = process.exitedAt ?? Clock.now()
+                process.exitedAt = process.exitedAt ?? Google_Protobuf_Timestamp.now()
                 publishExit(process)
             }
         }
@@ -421,7 +419,7 @@ public final class TaskService {
         guard let process = processByPID.removeValue(forKey: pid) else { return }
         process.state = .stopped
         process.exitStatus = UInt32(bitPattern: status)
-        process.exitedAt = Clock.now()
+        process.exitedAt = Google_Protobuf_Timestamp.now()
         // Everything it wrote is in the pipes now: copy it before the exit is announced.
         process.io?.drain()
         guard let container = containers[process.containerID] else { return }
@@ -561,9 +559,7 @@ public final class TaskService {
         // Containers containerd gave up on (it ran `delete`, which removed their runtime state)
         // must not keep the shim alive for ever.
         for (id, container) in containers where !FileSystem.exists(runtime.store.directory(id)) {
-            for exec in container.execs.values { exec.io?.closeAll() }
-            container.initProcess.io?.closeAll()
-            container.closeOOMWatcher()
+            container.closeAll()
             containers[id] = nil
         }
         if !shutdownRequested {

@@ -1,4 +1,5 @@
 import CShim
+import PetrelRuntime
 import Shim
 #if canImport(Glibc)
 import Glibc
@@ -7,25 +8,25 @@ import Glibc
 /// `start`: reuse the group's live shim or spawn one; print only its address (containerd 1.6
 /// fails the start on any stderr output, so errors are the exit code plus a log line).
 func startShim(_ flags: ShimFlags) -> Int32 {
-    let group = shimGroup(configJSON: readSmallFile("config.json") ?? [], id: flags.id)
+    let group = shimGroup(configJSON: (try? FileSystem.readDocument("config.json")) ?? [], id: flags.id)
     let directory = getenv("PETREL_SHIM_SOCKET_DIR").map { String(cString: $0) } ?? "/run/containerd/s"
     let path = shimSocketPath(address: flags.address, namespace: flags.namespace, group: group, directory: directory)
     let address = "unix://" + path
 
-    if socketAnswers(path) {
+    if shimSocketAnswers(path) {
         // Every bundle gets the address, also a pod's second container: containerd 1.6/1.7
         // reconnect from it after a restart and take a container without one for dead.
         writeAddressFile(address)
         return announce(address)
     }
     unlink(path)  // a dead shim's leftover
-    mkdirAll(directory, mode: 0o711)
+    try? FileSystem.makeDirectories(directory, mode: 0o711)
     let fd = cshim_unix_listen(path, 128)
     guard fd >= 0 else { return fail("listen \(path)", -fd) }
     defer { close(fd) }
 
     var argv = ["containerd-shim-petrel-v2"] + flags.serveArguments(socket: path)
-    let pid = withCStrings(&argv) { cargv in
+    let pid = withCStringArray(&argv) { cargv in
         cshim_spawn_daemon(selfPath(), cargv, environ, fd)
     }
     guard pid > 0 else {
@@ -41,7 +42,7 @@ func startShim(_ flags: ShimFlags) -> Int32 {
 /// Go shim does), never before the containers it serves are; best effort (EACCES without
 /// CAP_SYS_RESOURCE for a lower value).
 private func adjustOOMScore(daemon: Int32) {
-    guard let text = readSmallFile("/proc/\(getppid())/oom_score_adj", limit: 64),
+    guard let text = try? FileSystem.readDocument("/proc/\(getppid())/oom_score_adj", limit: 64),
           let score = Int(String(decoding: text, as: UTF8.self).split(separator: "\n").first ?? "") else { return }
     let fd = open("/proc/\(daemon)/oom_score_adj", O_WRONLY | O_CLOEXEC)
     guard fd >= 0 else { return }
@@ -68,13 +69,6 @@ private func fail(_ what: String, _ err: Int32) -> Int32 {
     return err == 0 ? 1 : min(err, 125)
 }
 
-private func socketAnswers(_ path: String) -> Bool {
-    let fd = cshim_unix_connect(path)
-    guard fd >= 0 else { return false }
-    close(fd)
-    return true
-}
-
 /// 1.6/1.7 reconnect to the shim from `<bundle>/address` after they restart.
 private func writeAddressFile(_ address: String) {
     let fd = open("address", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
@@ -91,19 +85,4 @@ func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
         guard n > 0 else { return }
         offset += n
     }
-}
-
-private func mkdirAll(_ path: String, mode: mode_t) {
-    var prefix = ""
-    for part in path.split(separator: "/") {
-        prefix += "/" + part
-        mkdir(prefix, mode)
-    }
-}
-
-private func withCStrings<R>(_ strings: inout [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-    pointers.append(nil)
-    defer { for p in pointers { free(p) } }
-    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

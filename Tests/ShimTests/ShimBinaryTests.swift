@@ -1,3 +1,4 @@
+import PetrelRuntime
 import ShimProtocol
 import Shim
 import SwiftProtobuf
@@ -54,7 +55,7 @@ import Glibc
         // A second container of the same pod gets the same shim.
         let (out2, rc2) = try ShimProcessRunner.run(in: bundle, common + ["-id", "c2", "start"], env: env)
         #expect(rc2 == 0 && out2 == out1)
-        #expect(readSmallFile(bundle + "/address") == out1)
+        #expect((try? FileSystem.readFile(bundle + "/address")) == out1)
 
         guard rc1 == 0, !out1.isEmpty else { return }
         let path = String(address.dropFirst("unix://".count))

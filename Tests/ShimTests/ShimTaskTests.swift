@@ -1,4 +1,5 @@
 import OCI
+import PetrelRuntime
 import Shim
 import ShimProtocol
 import SwiftProtobuf
@@ -123,7 +124,7 @@ import Glibc
     }
 
     static func readFile(_ path: String) -> String {
-        String(decoding: readSmallFile(path) ?? [], as: UTF8.self)
+        String(decoding: (try? FileSystem.readFile(path)) ?? [], as: UTF8.self)
     }
 
     @Test func lifecycleReportsExitCodeOutputAndEventsInOrder() throws {
