@@ -47,14 +47,10 @@ public struct Bundle: Sendable {
         return Bundle(path: path, spec: spec, rootfs: try FileSystem.realPath(rootPath))
     }
 
-    nonisolated(unsafe) private static var reported: Set<String> = []
-
     /// A newer spec minor may add fields that change what the container is: each one this
     /// build does not know gets a warning (one line per field). Up to the modelled version
     /// unknown fields are ignored as the spec asks (runc does the same), noted at debug level.
     static func reportUnknown(_ unknown: [String], version: String, configPath: String) {
-        // `run` reads the bundle twice; one report is enough.
-        guard reported.insert(configPath).inserted else { return }
         let newer = OCIVersion.isNewerThanModelled(version)
         for path in unknown {
             if newer {

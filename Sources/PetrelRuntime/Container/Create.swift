@@ -8,14 +8,17 @@ extension Runtime {
     /// `create`: sets the container up and leaves its init blocked on the exec fifo.
     /// On any failure nothing is left: no process, no state directory, no mounts (the
     /// mounts live only in the init's mount namespace, which dies with it).
+    /// Everything that can refuse the config (Bundle.load's validation, then the checks
+    /// that need the host: LSMs, libseccomp, cgroups, resctrl, net devices) runs before
+    /// the first side effect, `store.create`. `loaded`: the bundle `run` has read already.
     @discardableResult
-    public func create(_ request: CreateRequest) throws(RuntimeError) -> ContainerRecord {
+    public func create(_ request: CreateRequest, loaded: Bundle? = nil) throws(RuntimeError) -> ContainerRecord {
         try StateStore.validate(id: request.id)
         try PreservedFds.check(Self.socketActivatedFds() + request.preserveFds)
-        let bundle = try Bundle.load(request.bundle)
+        let bundle: Bundle
+        if let loaded { bundle = loaded } else { bundle = try Bundle.load(request.bundle) }
         Logger.shared.debug("create \(request.id): bundle \(bundle.path), ociVersion \(bundle.spec.ociVersion), rootfs \(bundle.rootfs)")
-        guard let process = bundle.spec.process else { throw RuntimeError("config.json: process: required") }
-        let terminal = process.terminal ?? false
+        let terminal = bundle.spec.process?.terminal ?? false
         let hasConsoleSocket = request.consoleSocket != nil || request.consoleSocketFd >= 0
         if terminal && request.detached && !hasConsoleSocket {
             throw RuntimeError("cannot allocate tty if petrel will detach without setting console socket")
@@ -48,9 +51,6 @@ extension Runtime {
             .build(spec, bundle: bundle.path, rootfs: bundle.rootfs, options: options)
         plan.stdio = request.stdio
         Logger.shared.debug("create \(request.id): plan: \(plan.namespaces.count) namespaces, \(plan.mounts.count) mounts, seccomp \(plan.seccomp == nil ? "none" : "compiled"), preserved fds \(options.preserveFds)")
-        if plan.seccomp?.usesNotify == true, (bundle.spec.linux?.seccomp?.listenerPath ?? "").isEmpty {
-            throw RuntimeError("linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY")
-        }
         let linux = bundle.spec.linux
         let deviceRules = try DeviceRules.rules(resources: linux?.resources?.devices, devices: linux?.devices)
         let intelRdt = try IntelRdt.plan(linux?.intelRdt, id: request.id)
@@ -58,6 +58,11 @@ extension Runtime {
         let layout = CgroupLayout.detect()
         let driver = request.systemdFormSelectsDriver && CgroupPath.hasSystemdForm(linux?.cgroupsPath) ? .systemd : request.cgroupDriver
         let plannedCgroup = try Cgroups.plan(cgroupsPath: linux?.cgroupsPath, id: request.id, driver: driver, layout: layout)
+        if layout.mode == .unified, let memory = linux?.resources?.memory {
+            // cgroup v2 takes swap apart from memory: a swap below the limit only fails
+            // there, and is better refused before the cgroup exists.
+            _ = try CgroupConversions.swapV2(swap: memory.swap ?? 0, limit: memory.limit ?? 0)
+        }
         guard let creator = ProcessIdentity.current() else { throw RuntimeError("cannot read /proc/self/stat") }
 
         let lock = try store.create(request.id)

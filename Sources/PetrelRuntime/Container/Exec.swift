@@ -115,6 +115,7 @@ extension Runtime {
         default: throw RuntimeError("cannot exec in a stopped container")
         }
         let process = try request.process(container: record.config.process)
+        try SpecValidator.validateExecProcess(process)
         let terminal = process.terminal ?? false
         let hasConsoleSocket = request.consoleSocket != nil || request.consoleSocketFd >= 0
         if terminal && request.detached && !hasConsoleSocket {

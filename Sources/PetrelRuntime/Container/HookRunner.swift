@@ -65,9 +65,6 @@ enum HookRunner {
         for (index, hook) in list.enumerated() {
             let name = "hooks.\(phase.rawValue)[\(index)] (\(hook.path))"
             Logger.shared.debug("\(name): running (state \(state.status.rawValue))")
-            if let timeout = hook.timeout, timeout <= 0 {
-                throw RuntimeError("\(name): timeout must be positive, got \(timeout)")
-            }
             let inContainer = phase == .createContainer || phase == .startContainer
             do throws(RuntimeError) {
                 let status = inContainer

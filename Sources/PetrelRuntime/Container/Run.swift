@@ -9,8 +9,11 @@ extension Runtime {
     /// foreground it relays signals, waits, deletes the container and returns the exit
     /// code (128+N when killed by signal N), like runc.
     public func run(_ request: CreateRequest) throws(RuntimeError) -> Int32 {
+        // config.json is read once: the terminal decides the relay, then create uses it.
+        try StateStore.validate(id: request.id)
+        let bundle = try Bundle.load(request.bundle)
         if request.detached {
-            try create(request)
+            try create(request, loaded: bundle)
             do {
                 try start(request.id)
             } catch {
@@ -25,13 +28,13 @@ extension Runtime {
         // A terminal without --console-socket: the runtime receives the pty and relays it.
         var request = request
         var pair: [Int32] = [-1, -1]
-        let relay = request.consoleSocket == nil && (try? Bundle.load(request.bundle))?.spec.process?.terminal == true
+        let relay = request.consoleSocket == nil && bundle.spec.process?.terminal == true
         if relay {
             guard petrel_console_pair(&pair) == 0 else { throw RuntimeError.sys("cannot make a console socket", "socketpair") }
             request.consoleSocketFd = pair[1]
         }
         defer { for fd in pair where fd >= 0 { close(fd) } }
-        let record = try create(request)
+        let record = try create(request, loaded: bundle)
         var master: Int32 = -1
         if relay {
             master = petrel_recv_fd(pair[0])

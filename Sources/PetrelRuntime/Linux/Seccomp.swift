@@ -79,6 +79,10 @@ public enum SeccompCompiler {
         }
     }
 
+    /// The config's own rules (names, errno returns, operators, indexes) are SpecValidator's
+    /// (SeccompRules), checked when the bundle is loaded; the guards here keep a direct caller
+    /// honest. What only this host can say, whether libseccomp knows an architecture and can
+    /// add each rule, is decided here, still before create makes anything.
     public static func compile(_ seccomp: LinuxSeccomp) throws(RuntimeError) -> CompiledSeccomp {
         let defaultAction = try action(
             seccomp.defaultAction.rawValue, errnoRet: seccomp.defaultErrnoRet, field: "linux.seccomp.defaultAction")

@@ -9,8 +9,9 @@ public struct LaunchOptions: Sendable {
     public init() {}
 }
 
-/// Turns a validated spec into an ExecutionPlan. Pure apart from the injected host probes,
-/// so it is unit-tested without root.
+/// Turns a spec that SpecValidator passed into an ExecutionPlan. Pure apart from the
+/// injected host probes, so it is unit-tested without root. It makes no config rule of its
+/// own: what it may still refuse needs the host (LSMs, libseccomp, capabilities).
 public struct PlanBuilder {
     public var cgroups: CgroupLayout
     /// Whether a host path is a directory (decides if a bind target is a dir or a file).
@@ -47,11 +48,11 @@ public struct PlanBuilder {
             return ExecutionPlan.Namespace(cloneFlag: NamespaceFlag.cloneFlag(namespace.type), path: path)
         }
         let userNamespace = namespaces.contains { $0.type == .user }
-        let cgroupNamespace = namespaces.contains { $0.type == .cgroup }
         plan.hostname = spec.hostname.flatMap { $0.isEmpty ? nil : $0 }
         plan.domainname = spec.domainname.flatMap { $0.isEmpty ? nil : $0 }
-        plan.timeOffsets = try Self.timeOffsets(linux?.timeOffsets, namespaces: namespaces)
-        plan.personality = try Self.personality(linux?.personality)
+        plan.timeOffsets = Self.timeOffsets(linux?.timeOffsets)
+        plan.personality = Self.personality(linux?.personality)
+        // Validated with the spec: the conversion cannot fail here.
         if let policy = linux?.memoryPolicy { plan.memoryPolicy = try MemoryPolicy.plan(policy) }
 
         plan.rootfs = rootfs
@@ -74,26 +75,22 @@ public struct PlanBuilder {
             plan.uidMappings = uidMappings
             plan.gidMappings = gidMappings
         }
-        plan.mounts = try (spec.mounts ?? []).enumerated().map { (index, mount) throws(RuntimeError) in
-            var planned = try planMount(mount, index: index, bundle: bundle, cgroupNamespace: cgroupNamespace,
-                                        relativeDestinationAllowed: !(spec.ociVersion.hasPrefix("1.0.") || spec.ociVersion.hasPrefix("1.1.")))
-            planned.idmap = try planIDMapping(mount, index: index, isBind: planned.kind == .bind,
-                                              container: (uidMappings, gidMappings))
+        plan.mounts = (spec.mounts ?? []).map { mount in
+            var planned = planMount(mount, bundle: bundle)
+            planned.idmap = planIDMapping(mount, container: (uidMappings, gidMappings))
             return planned
         }
         let devBound = plan.mounts.contains { $0.destination == "/dev" && $0.kind == .bind }
         plan.setupDevSymlinks = !devBound
-        plan.devices = try planDevices(linux?.devices ?? [], defaults: !devBound, userNamespace: userNamespace)
+        plan.devices = planDevices(linux?.devices ?? [], defaults: !devBound, userNamespace: userNamespace)
         plan.maskedPaths = linux?.maskedPaths ?? []
         plan.readonlyPaths = linux?.readonlyPaths ?? []
-        for key in (linux?.sysctl ?? [:]).keys.sorted() {
-            try Sysctls.validate(key, namespaces: namespaces)
-        }
         plan.sysctls = (linux?.sysctl ?? [:]).sorted { $0.key < $1.key }.map {
             ExecutionPlan.Sysctl(path: $0.key.replacingDots(), value: $0.value)
         }
 
         if let process = spec.process { try planProcess(process, version: spec.ociVersion, into: &plan) }
+        // Host-dependent: whether libseccomp knows each architecture on this machine.
         if let seccomp = linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(seccomp) }
         if let profile = spec.process?.apparmorProfile, !profile.isEmpty {
             guard securityModules.apparmor else {
@@ -185,26 +182,10 @@ public struct PlanBuilder {
                 ambient: try Capabilities.mask(caps.ambient, field: "process.capabilities.ambient", strict: strict)
             )
         }
-        var seenRlimits: Set<String> = []
-        plan.rlimits = try (process.rlimits ?? []).enumerated().map { (index, limit) throws(RuntimeError) in
-            guard let resource = Rlimits.resources[limit.type] else {
-                throw RuntimeError("process.rlimits[\(index)].type: unknown rlimit \(JSONText.quote(limit.type))")
-            }
-            // config.md: duplicated entries with the same type MUST generate an error.
-            guard seenRlimits.insert(limit.type).inserted else {
-                throw RuntimeError("process.rlimits[\(index)].type: \(JSONText.quote(limit.type)) is listed twice")
-            }
-            guard limit.soft <= limit.hard else {
-                throw RuntimeError("process.rlimits[\(index)]: soft limit \(limit.soft) is above hard limit \(limit.hard)")
-            }
-            return ExecutionPlan.Rlimit(resource: resource, soft: limit.soft, hard: limit.hard)
+        plan.rlimits = (process.rlimits ?? []).compactMap { limit in
+            Rlimits.resources[limit.type].map { ExecutionPlan.Rlimit(resource: $0, soft: limit.soft, hard: limit.hard) }
         }
-        if let score = process.oomScoreAdj {
-            guard (-1000...1000).contains(score) else {
-                throw RuntimeError("process.oomScoreAdj: \(score) is outside -1000..1000")
-            }
-            plan.oomScoreAdj = Int32(score)
-        }
+        if let score = process.oomScoreAdj { plan.oomScoreAdj = Int32(clamping: score) }
     }
 
     /// HOME from the container's /etc/passwd, "/" when the user has no entry (runc's rule).
@@ -217,25 +198,14 @@ public struct PlanBuilder {
         return "/"
     }
 
-    private func planMount(_ mount: Mount, index: Int, bundle: String, cgroupNamespace: Bool,
-                           relativeDestinationAllowed: Bool) throws(RuntimeError) -> ExecutionPlan.Mount {
+    private func planMount(_ mount: Mount, bundle: String) -> ExecutionPlan.Mount {
         let options = MountOptions(parsing: mount.options ?? [])
-        // config.md before 1.2: "This value MUST be an absolute path"; runtime-spec 1.2 allows
-        // a relative one on Linux, below "/" (what runc 1.1 does for any version).
-        guard mount.destination.hasPrefix("/") || relativeDestinationAllowed else {
-            throw RuntimeError("mounts[\(index)].destination: must be an absolute path, got \(JSONText.quote(mount.destination))")
-        }
         let destination = FileSystem.clean(mount.destination)
-        let type = mount.type.flatMap { $0.isEmpty ? nil : $0 }
+        // Validated: a non-bind mount has a type.
+        let type = mount.type ?? ""
         let isBind = options.bind || type == "bind"
         if isBind {
-            guard let rawSource = mount.source, !rawSource.isEmpty else {
-                throw RuntimeError("mounts[\(index)].source: a bind mount needs a source")
-            }
-            let source = FileSystem.absolute(rawSource, relativeTo: bundle)
-            if options.copyUp {
-                throw RuntimeError("mounts[\(index)].options: tmpcopyup is only for tmpfs mounts, not a bind mount")
-            }
+            let source = FileSystem.absolute(mount.source ?? "", relativeTo: bundle)
             var planned = ExecutionPlan.Mount(
                 kind: .bind, source: source, destination: destination, type: nil,
                 data: options.data.isEmpty ? nil : options.data.joined(separator: ","),
@@ -246,7 +216,6 @@ public struct PlanBuilder {
             planned.recursiveAttrClear = options.recursiveAttrClear
             return planned
         }
-        guard let type else { throw RuntimeError("mounts[\(index)].type: required for a non-bind mount") }
         var planned = ExecutionPlan.Mount(
             kind: .filesystem, source: mount.source ?? type, destination: destination, type: type,
             data: options.data.isEmpty ? nil : options.data.joined(separator: ","),
@@ -254,14 +223,7 @@ public struct PlanBuilder {
         )
         planned.recursiveAttrSet = options.recursiveAttrSet
         planned.recursiveAttrClear = options.recursiveAttrClear
-        if options.copyUp {
-            // runc's extension copies the covered directory into a new tmpfs; it means nothing
-            // for another filesystem, so it is refused rather than passed to mount(2) as data.
-            guard type == "tmpfs" else {
-                throw RuntimeError("mounts[\(index)].options: tmpcopyup is only for tmpfs mounts, not \(JSONText.quote(type))")
-            }
-            planned.copyUp = true
-        }
+        planned.copyUp = options.copyUp
         if type == "cgroup" || type == "cgroup2" {
             if cgroups.mode == .unified {
                 planned.type = "cgroup2"
@@ -284,27 +246,12 @@ public struct PlanBuilder {
     /// runtime-spec 1.2: `idmap`/`ridmap` options, or uidMappings/gidMappings on the mount
     /// (which imply `idmap`, as in runc). Without mappings of its own the mount takes the
     /// container's user namespace mappings.
-    private func planIDMapping(_ mount: Mount, index: Int, isBind: Bool, container: (uid: [String], gid: [String])) throws(RuntimeError) -> ExecutionPlan.IDMapping? {
+    private func planIDMapping(_ mount: Mount, container: (uid: [String], gid: [String])) -> ExecutionPlan.IDMapping? {
         let options = MountOptions(parsing: mount.options ?? [])
         let uids = mount.uidMappings ?? []
         let gids = mount.gidMappings ?? []
         guard options.idmap || !uids.isEmpty || !gids.isEmpty else { return nil }
-        let field = "mounts[\(index)]"
-        guard isBind else {
-            throw RuntimeError("\(field): id-mapped mounts (idmap, ridmap, uidMappings, gidMappings) are only supported for bind mounts")
-        }
-        if uids.isEmpty != gids.isEmpty {
-            throw RuntimeError("\(field): uidMappings and gidMappings must be given together")
-        }
-        for (name, list) in [("uidMappings", uids), ("gidMappings", gids)] {
-            if let bad = list.firstIndex(where: { $0.size == 0 }) {
-                throw RuntimeError("\(field).\(name)[\(bad)].size: must be at least 1")
-            }
-        }
         if uids.isEmpty {
-            guard !container.uid.isEmpty, !container.gid.isEmpty else {
-                throw RuntimeError("\(field): idmap without uidMappings/gidMappings on the mount needs linux.uidMappings and linux.gidMappings (a user namespace)")
-            }
             return ExecutionPlan.IDMapping(
                 uidMappings: container.uid, gidMappings: container.gid, recursive: options.recursiveIdmap)
         }
@@ -318,7 +265,11 @@ public struct PlanBuilder {
         ("/dev/random", 1, 8), ("/dev/urandom", 1, 9), ("/dev/tty", 5, 0),
     ]
 
-    private func planDevices(_ devices: [LinuxDevice], defaults: Bool, userNamespace: Bool) throws(RuntimeError) -> [ExecutionPlan.Device] {
+    /// S_IF* bits of linux.devices[].type.
+    static let deviceTypeBits: [String: UInt32] = ["c": 0o020000, "u": 0o020000, "b": 0o060000, "p": 0o010000]
+    static let fifoTypeBits: UInt32 = 0o010000
+
+    private func planDevices(_ devices: [LinuxDevice], defaults: Bool, userNamespace: Bool) -> [ExecutionPlan.Device] {
         var planned: [ExecutionPlan.Device] = []
         if defaults {
             for device in Self.defaultDevices {
@@ -327,31 +278,12 @@ public struct PlanBuilder {
                     uid: 0, gid: 0, bindFromHost: userNamespace))
             }
         }
-        for (index, device) in devices.enumerated() {
-            let field = "linux.devices[\(index)]"
-            // config-linux.md: "The path MAY be anywhere in the container filesystem, notably outside of /dev".
-            guard device.path.hasPrefix("/"), FileSystem.clean(device.path) != "/" else {
-                throw RuntimeError("\(field).path: must be an absolute file path, got \(JSONText.quote(device.path))")
-            }
-            let typeBits: UInt32
-            switch device.type {
-            case "c", "u": typeBits = 0o020000
-            case "b": typeBits = 0o060000
-            case "p": typeBits = 0o010000
-            default: throw RuntimeError("\(field).type: unknown device type \(JSONText.quote(device.type)) (expected c, b, u or p)")
-            }
-            let major = device.major ?? 0
-            let minor = device.minor ?? 0
-            if typeBits != 0o010000 && (device.major == nil || device.minor == nil) {
-                throw RuntimeError("\(field): major and minor are required for type \(JSONText.quote(device.type))")
-            }
-            guard (0...Int64(UInt32.max)).contains(major), (0...Int64(UInt32.max)).contains(minor) else {
-                throw RuntimeError("\(field): major/minor out of range")
-            }
+        for device in devices {
             let entry = ExecutionPlan.Device(
-                path: FileSystem.clean(device.path), mode: typeBits | ((device.fileMode ?? 0o666) & 0o7777),
-                major: UInt32(major), minor: UInt32(minor), uid: device.uid ?? 0, gid: device.gid ?? 0,
-                bindFromHost: userNamespace)
+                path: FileSystem.clean(device.path),
+                mode: (Self.deviceTypeBits[device.type] ?? 0) | ((device.fileMode ?? 0o666) & 0o7777),
+                major: UInt32(clamping: device.major ?? 0), minor: UInt32(clamping: device.minor ?? 0),
+                uid: device.uid ?? 0, gid: device.gid ?? 0, bindFromHost: userNamespace)
             planned.removeAll { $0.path == entry.path }
             planned.append(entry)
         }
@@ -360,38 +292,24 @@ public struct PlanBuilder {
 }
 
 extension PlanBuilder {
-    /// linux.timeOffsets as /proc/self/timens_offsets lines; they need a new time namespace.
-    static func timeOffsets(_ offsets: [String: LinuxTimeOffset]?, namespaces: [LinuxNamespace]) throws(RuntimeError) -> String? {
+    static let timeClocks: Set<String> = ["monotonic", "boottime"]
+
+    /// linux.timeOffsets as /proc/self/timens_offsets lines.
+    static func timeOffsets(_ offsets: [String: LinuxTimeOffset]?) -> String? {
         guard let offsets, !offsets.isEmpty else { return nil }
-        guard namespaces.contains(where: { $0.type == .time && ($0.path ?? "").isEmpty }) else {
-            throw RuntimeError("linux.timeOffsets: needs a new time namespace (linux.namespaces entry of type time without a path)")
-        }
         var lines = ""
-        for clock in offsets.keys.sorted() {
-            guard clock == "monotonic" || clock == "boottime" else {
-                throw RuntimeError("linux.timeOffsets.\(clock): unknown clock (expected monotonic or boottime)")
-            }
+        for clock in offsets.keys.sorted() where timeClocks.contains(clock) {
             let offset = offsets[clock]
-            let nanosecs = offset?.nanosecs ?? 0
-            guard nanosecs < 1_000_000_000 else {
-                throw RuntimeError("linux.timeOffsets.\(clock).nanosecs: \(nanosecs) is not below 1000000000")
-            }
-            lines += "\(clock) \(offset?.secs ?? 0) \(nanosecs)\n"
+            lines += "\(clock) \(offset?.secs ?? 0) \(offset?.nanosecs ?? 0)\n"
         }
         return lines
     }
 
+    static let personalityDomains: [String: Int32] = ["LINUX": 0x0000, "LINUX32": 0x0008]
+
     /// linux.personality as a persona: the execution domain only (the spec defines no flags yet).
-    static func personality(_ personality: LinuxPersonality?) throws(RuntimeError) -> Int32? {
-        guard let personality else { return nil }
-        if let flags = personality.flags, !flags.isEmpty {
-            throw RuntimeError("linux.personality.flags: no flags are supported, got \(flags.map { JSONText.quote($0.rawValue) }.joined(separator: ", "))")
-        }
-        switch personality.domain.rawValue {
-        case "LINUX": return 0x0000
-        case "LINUX32": return 0x0008
-        default: throw RuntimeError("linux.personality.domain: unknown domain \(JSONText.quote(personality.domain.rawValue)) (expected LINUX or LINUX32)")
-        }
+    static func personality(_ personality: LinuxPersonality?) -> Int32? {
+        personality.flatMap { personalityDomains[$0.domain.rawValue] }
     }
 }
 
