@@ -67,4 +67,12 @@ extension Spec {
         let (spec, unknown) = try OCIJSON.decodeReportingUnknown(Spec.self, from: data)
         return (spec, unknown.filter { !otherPlatformFields.contains($0) })
     }
+
+    /// `decodeReportingUnknown`, plus the other platforms' sections present, so that the
+    /// runtime can say what it does with them.
+    public static func decodeReportingOtherPlatforms(from data: Data) throws(SpecLoadError)
+        -> (spec: Spec, unknown: [String], otherPlatforms: [String]) {
+        let (spec, unknown) = try OCIJSON.decodeReportingUnknown(Spec.self, from: data)
+        return (spec, unknown.filter { !otherPlatformFields.contains($0) }, unknown.filter { otherPlatformFields.contains($0) })
+    }
 }

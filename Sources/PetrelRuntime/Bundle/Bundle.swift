@@ -29,12 +29,14 @@ public struct Bundle: Sendable {
         let bytes = try FileSystem.readDocument(configPath)
         let spec: Spec
         let unknown: [String]
+        let otherPlatforms: [String]
         do {
-            (spec, unknown) = try Spec.decodeReportingUnknown(from: Data(bytes))
+            (spec, unknown, otherPlatforms) = try Spec.decodeReportingOtherPlatforms(from: Data(bytes))
         } catch {
             throw RuntimeError("\(configPath): \(error.description)")
         }
         try SpecValidator.validate(spec, configPath: configPath)
+        try SpecValidator.validateOtherPlatforms(otherPlatforms, spec: spec, configPath: configPath)
         reportUnknown(unknown, version: spec.ociVersion, configPath: configPath)
         guard let root = spec.root else {
             throw RuntimeError("\(configPath): root: required on Linux (the container's root filesystem)")

@@ -73,6 +73,9 @@ public enum CgroupSettings {
             }
         }
         for device in blockIO.weightDevice ?? [] {
+            if device.leafWeight != nil {
+                plan.ignored.append("linux.resources.blockIO.weightDevice \(device.major):\(device.minor) leafWeight (no cgroup v2 equivalent)")
+            }
             guard let weight = device.weight, weight != 0 else { continue }
             if facts.bfqWeight {
                 plan.write(unified, "io.bfq.weight", "\(device.major):\(device.minor) \(weight)")
