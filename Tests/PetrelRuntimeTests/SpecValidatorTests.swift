@@ -117,6 +117,9 @@ import Testing
         (config(linux: #","personality":{"domain":"LINUX","flags":["X"]}"#), "linux.personality.flags: no flags are supported, got \"X\""),
         (config(linux: #","personality":{"domain":"BSD"}"#), "linux.personality.domain: unknown domain \"BSD\" (expected LINUX or LINUX32)"),
         (config(linux: #","memoryPolicy":{"mode":"MPOL_BIND"}"#), "linux.memoryPolicy.nodes: MPOL_BIND needs at least one node"),
+        (config(namespaces: #"[{"type":"mount"}]"#, linux: #","netDevices":{"eth0":{}}"#), "linux.netDevices: needs a network namespace of the container's own (linux.namespaces has no network entry, the devices would stay on the host)"),
+        (config(linux: #","netDevices":{"eth0":{"name":"a/b"}}"#), "linux.netDevices[\"eth0\"].name: invalid interface name \"a/b\" (contains \"/\")"),
+        (config(linux: #","netDevices":{"eth0":{"name":"x"},"eth1":{"name":"x"}}"#), "linux.netDevices[\"eth1\"].name: \"x\" is given to two devices"),
         (config(linux: #","intelRdt":{"closID":"../x"}"#), "linux.intelRdt.closID: invalid group name \"../x\""),
         (config(linux: #","intelRdt":{"memBwSchema":"L3:0=f"}"#), "linux.intelRdt.memBwSchema: must be one line starting with MB:, got \"L3:0=f\""),
         // seccomp

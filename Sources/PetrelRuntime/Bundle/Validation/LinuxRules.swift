@@ -1,8 +1,9 @@
 import OCI
 
 extension SpecValidator {
-    /// The remaining linux fields: personality, memoryPolicy, intelRdt's own values.
-    /// Whether resctrl or the LSMs exist is a question for the host, asked at create.
+    /// The remaining linux fields: personality, memoryPolicy, netDevices' names, intelRdt's
+    /// own values. Whether resctrl, the LSMs or a joined network namespace's identity are
+    /// as needed is a question for the host, asked at create.
     static func validateLinuxExtras(_ linux: Linux, _ context: Context) throws(RuntimeError) {
         if let personality = linux.personality {
             if let flags = personality.flags, !flags.isEmpty {
@@ -17,6 +18,25 @@ extension SpecValidator {
                 _ = try MemoryPolicy.plan(policy)
             } catch {
                 throw context.prefixed(error)
+            }
+        }
+        if let devices = linux.netDevices, !devices.isEmpty {
+            guard ownsNamespace(linux, .network) else {
+                throw context.fail("linux.netDevices", "needs a network namespace of the container's own (linux.namespaces has no network entry, the devices would stay on the host)")
+            }
+            var targets: Set<String> = []
+            for hostName in devices.keys.sorted() {
+                let field = "linux.netDevices[\(JSONText.quote(hostName))]"
+                let containerName = devices[hostName]?.name.flatMap { $0.isEmpty ? nil : $0 } ?? hostName
+                do throws(RuntimeError) {
+                    try NetDevices.validateName(hostName, field: field, template: false)
+                    try NetDevices.validateName(containerName, field: field + ".name", template: true)
+                } catch {
+                    throw context.prefixed(error)
+                }
+                if !containerName.contains("%"), !targets.insert(containerName).inserted {
+                    throw context.fail(field + ".name", "\(JSONText.quote(containerName)) is given to two devices")
+                }
             }
         }
         if let rdt = linux.intelRdt {
