@@ -29,7 +29,9 @@ let package = Package(
         ),
         // libseccomp compiles linux.seccomp to BPF in the parent; the child only loads it.
         .systemLibrary(name: "CLibseccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
-        .target(name: "PetrelRuntime", dependencies: ["OCI", "CExecutor", "CLibseccomp"]),
+        // libcap names capabilities and tells the kernel's last one, in the parent only.
+        .systemLibrary(name: "CLibcap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        .target(name: "PetrelRuntime", dependencies: ["OCI", "CExecutor", "CLibseccomp", "CLibcap"]),
         .executableTarget(
             name: "petrel",
             dependencies: [
