@@ -35,13 +35,8 @@ public enum IntelRdt {
         guard isMounted() else {
             throw RuntimeError("linux.intelRdt: Intel RDT needs the resctrl filesystem, which is not mounted at \(mountPoint)")
         }
+        try SpecValidator.validateIntelRdt(rdt, SpecValidator.Context(configPath: nil))
         let closID = rdt.closID.flatMap { $0.isEmpty ? nil : $0 }
-        if let closID, closID == "." || closID == ".." || closID.contains("/") || closID.contains("\n") {
-            throw RuntimeError("linux.intelRdt.closID: invalid group name \(JSONText.quote(closID))")
-        }
-        if let memBw = rdt.memBwSchema, !memBw.hasPrefix("MB:") || memBw.contains("\n") {
-            throw RuntimeError("linux.intelRdt.memBwSchema: must be one line starting with MB:, got \(JSONText.quote(memBw))")
-        }
         var lines: [String] = []
         if let l3 = rdt.l3CacheSchema, !l3.isEmpty {
             lines = l3.split(separator: "\n").map(String.init)

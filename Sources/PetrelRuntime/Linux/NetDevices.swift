@@ -20,28 +20,21 @@ public enum NetDevices {
         public var namespacePath: String?
     }
 
-    /// Checks names and the namespace before anything is created.
+    /// The moves, after SpecValidator's rules (names, a network namespace of its own) and
+    /// the one only the host can answer: a joined namespace must not be the host's.
     public static func plan(_ devices: [String: LinuxNetDevice]?, namespaces: [LinuxNamespace]) throws(RuntimeError) -> Plan {
         var plan = Plan()
         guard let devices, !devices.isEmpty else { return plan }
-        guard let network = namespaces.first(where: { $0.type == .network }) else {
-            throw RuntimeError("linux.netDevices: needs a network namespace of the container's own (linux.namespaces has no network entry, the devices would stay on the host)")
-        }
+        try SpecValidator.validateNetDevices(devices, namespaces: namespaces, SpecValidator.Context(configPath: nil))
+        guard let network = namespaces.first(where: { $0.type == .network }) else { return plan }
         if let path = network.path, !path.isEmpty {
             if isHostNamespace(path) {
                 throw RuntimeError("linux.netDevices: the network namespace \(path) is the host's; the devices must go to a namespace other than the host's")
             }
             plan.namespacePath = path
         }
-        var targets: Set<String> = []
         for hostName in devices.keys.sorted() {
-            let field = "linux.netDevices[\(JSONText.quote(hostName))]"
-            try validateName(hostName, field: field, template: false)
             let containerName = devices[hostName]?.name.flatMap { $0.isEmpty ? nil : $0 } ?? hostName
-            try validateName(containerName, field: field + ".name", template: true)
-            if !containerName.contains("%"), !targets.insert(containerName).inserted {
-                throw RuntimeError("\(field).name: \(JSONText.quote(containerName)) is given to two devices")
-            }
             plan.moves.append(Move(hostName: hostName, containerName: containerName))
         }
         return plan

@@ -64,39 +64,26 @@ public enum SeccompCompiler {
 
     /// The 32-bit action for a spec action name and its optional errno.
     static func action(_ name: String, errnoRet: UInt?, field: String) throws(RuntimeError) -> UInt32 {
-        guard let base = actions[name] else {
-            throw RuntimeError("\(field): unknown seccomp action \(JSONText.quote(name))")
-        }
+        try SpecValidator.validateSeccompAction(name, errnoRet: errnoRet, field: field, SpecValidator.Context(configPath: nil))
+        let base = actions[name] ?? 0
         switch name {
         case "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE":
             return base | (UInt32(truncatingIfNeeded: errnoRet ?? UInt(defaultErrno)) & 0xFFFF)
         default:
-            // config-linux.md: "When the action doesn't support an errno, the runtime MUST print and error and fail".
-            if let errnoRet {
-                throw RuntimeError("\(field): \(name) takes no errno, got errnoRet \(errnoRet)")
-            }
             return base
         }
     }
 
     /// The config's own rules (names, errno returns, operators, indexes) are SpecValidator's
-    /// (SeccompRules), checked when the bundle is loaded; the guards here keep a direct caller
-    /// honest. What only this host can say, whether libseccomp knows an architecture and can
-    /// add each rule, is decided here, still before create makes anything.
+    /// (SeccompRules), checked when the bundle is loaded and again here for direct callers.
+    /// What only this host can say, whether libseccomp knows an architecture and can add each
+    /// rule, is decided here, still before create makes anything.
     public static func compile(_ seccomp: LinuxSeccomp) throws(RuntimeError) -> CompiledSeccomp {
+        try SpecValidator.validateSeccompRules(seccomp, SpecValidator.Context(configPath: nil))
         let defaultAction = try action(
             seccomp.defaultAction.rawValue, errnoRet: seccomp.defaultErrnoRet, field: "linux.seccomp.defaultAction")
-        var usesNotify = seccomp.defaultAction.rawValue == "SCMP_ACT_NOTIFY"
-        if usesNotify {
-            throw RuntimeError("linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action")
-        }
-        var filterFlags: UInt32 = 0
-        for (index, flag) in (seccomp.flags ?? []).enumerated() {
-            guard let bit = flags[flag.rawValue] else {
-                throw RuntimeError("linux.seccomp.flags[\(index)]: unknown flag \(JSONText.quote(flag.rawValue))")
-            }
-            filterFlags |= bit
-        }
+        var usesNotify = false
+        let filterFlags = (seccomp.flags ?? []).reduce(UInt32(0)) { $0 | (flags[$1.rawValue] ?? 0) }
 
         guard let context = seccomp_init(defaultAction) else {
             throw RuntimeError("linux.seccomp: libseccomp cannot create a filter")
@@ -148,15 +135,9 @@ public enum SeccompCompiler {
     /// argument index repeats (libseccomp cannot AND two conditions on one argument), one
     /// rule per condition, as runc does.
     static func conditions(_ args: [LinuxSeccompArg], field: String) throws(RuntimeError) -> [[scmp_arg_cmp]] {
-        var compares: [scmp_arg_cmp] = []
-        for (index, arg) in args.enumerated() {
-            guard let op = operators[arg.op.rawValue] else {
-                throw RuntimeError("\(field).args[\(index)].op: unknown operator \(JSONText.quote(arg.op.rawValue))")
-            }
-            guard arg.index < 6 else {
-                throw RuntimeError("\(field).args[\(index)].index: \(arg.index) is not a syscall argument (0-5)")
-            }
-            compares.append(scmp_arg_cmp(arg: UInt32(arg.index), op: op, datum_a: arg.value, datum_b: arg.valueTwo ?? 0))
+        try SpecValidator.validateSeccompArgs(args, field: field, SpecValidator.Context(configPath: nil))
+        let compares = args.map { arg in
+            scmp_arg_cmp(arg: UInt32(arg.index), op: operators[arg.op.rawValue] ?? SCMP_CMP_EQ, datum_a: arg.value, datum_b: arg.valueTwo ?? 0)
         }
         guard !compares.isEmpty else { return [[]] }
         let indexes = Set(compares.map(\.arg))

@@ -20,33 +20,43 @@ extension SpecValidator {
                 throw context.prefixed(error)
             }
         }
-        if let devices = linux.netDevices, !devices.isEmpty {
-            guard ownsNamespace(linux, .network) else {
-                throw context.fail("linux.netDevices", "needs a network namespace of the container's own (linux.namespaces has no network entry, the devices would stay on the host)")
+        try validateNetDevices(linux.netDevices, namespaces: linux.namespaces ?? [], context)
+        try validateIntelRdt(linux.intelRdt, context)
+    }
+
+    /// The names (the kernel's dev_valid_name) and that a network namespace of the
+    /// container's own receives them; NetDevices.plan checks the same for its callers.
+    static func validateNetDevices(_ devices: [String: LinuxNetDevice]?, namespaces: [LinuxNamespace],
+                                   _ context: Context) throws(RuntimeError) {
+        guard let devices, !devices.isEmpty else { return }
+        guard namespaces.contains(where: { $0.type == .network }) else {
+            throw context.fail("linux.netDevices", "needs a network namespace of the container's own (linux.namespaces has no network entry, the devices would stay on the host)")
+        }
+        var targets: Set<String> = []
+        for hostName in devices.keys.sorted() {
+            let field = "linux.netDevices[\(JSONText.quote(hostName))]"
+            let containerName = devices[hostName]?.name.flatMap { $0.isEmpty ? nil : $0 } ?? hostName
+            do throws(RuntimeError) {
+                try NetDevices.validateName(hostName, field: field, template: false)
+                try NetDevices.validateName(containerName, field: field + ".name", template: true)
+            } catch {
+                throw context.prefixed(error)
             }
-            var targets: Set<String> = []
-            for hostName in devices.keys.sorted() {
-                let field = "linux.netDevices[\(JSONText.quote(hostName))]"
-                let containerName = devices[hostName]?.name.flatMap { $0.isEmpty ? nil : $0 } ?? hostName
-                do throws(RuntimeError) {
-                    try NetDevices.validateName(hostName, field: field, template: false)
-                    try NetDevices.validateName(containerName, field: field + ".name", template: true)
-                } catch {
-                    throw context.prefixed(error)
-                }
-                if !containerName.contains("%"), !targets.insert(containerName).inserted {
-                    throw context.fail(field + ".name", "\(JSONText.quote(containerName)) is given to two devices")
-                }
+            if !containerName.contains("%"), !targets.insert(containerName).inserted {
+                throw context.fail(field + ".name", "\(JSONText.quote(containerName)) is given to two devices")
             }
         }
-        if let rdt = linux.intelRdt {
-            if let closID = rdt.closID, !closID.isEmpty,
-               closID == "." || closID == ".." || closID.contains("/") || closID.contains("\n") {
-                throw context.fail("linux.intelRdt.closID", "invalid group name \(JSONText.quote(closID))")
-            }
-            if let memBw = rdt.memBwSchema, !memBw.hasPrefix("MB:") || memBw.contains("\n") {
-                throw context.fail("linux.intelRdt.memBwSchema", "must be one line starting with MB:, got \(JSONText.quote(memBw))")
-            }
+    }
+
+    /// The group name and the MB: line; whether resctrl exists is IntelRdt.plan's question.
+    static func validateIntelRdt(_ rdt: LinuxIntelRdt?, _ context: Context) throws(RuntimeError) {
+        guard let rdt else { return }
+        if let closID = rdt.closID, !closID.isEmpty,
+           closID == "." || closID == ".." || closID.contains("/") || closID.contains("\n") {
+            throw context.fail("linux.intelRdt.closID", "invalid group name \(JSONText.quote(closID))")
+        }
+        if let memBw = rdt.memBwSchema, !memBw.hasPrefix("MB:") || memBw.contains("\n") {
+            throw context.fail("linux.intelRdt.memBwSchema", "must be one line starting with MB:, got \(JSONText.quote(memBw))")
         }
     }
 }
