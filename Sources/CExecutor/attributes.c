@@ -47,8 +47,11 @@ int pe_scheduler_and_io_priority(pe_child *child) {
             if (err == EPERM && plan->sched_policy == PE_SCHED_DEADLINE && plan->sched_cpus_restricted) {
                 // runc's words: SCHED_DEADLINE needs an affinity of every CPU (sched_setattr(2)).
                 detail = "process scheduler can't be used together with AllowedCPUs (linux.resources.cpu.cpus)";
+            } else if (err == EPERM && (plan->sched_policy == PE_SCHED_FIFO || plan->sched_policy == PE_SCHED_RR)) {
+                detail = "a real-time policy needs CAP_SYS_NICE and, on a CONFIG_RT_GROUP_SCHED kernel, real-time "
+                         "runtime in the container's cgroup (linux.resources.cpu.realtimeRuntime)";
             } else if (err == EPERM) {
-                detail = "a real-time or deadline policy, or a lower nice, needs CAP_SYS_NICE in the host's user namespace";
+                detail = "this policy or a lower nice needs CAP_SYS_NICE in the host's user namespace";
             } else if (err == EBUSY) {
                 detail = "not enough SCHED_DEADLINE bandwidth left (runtime/period)";
             } else if (err == EOPNOTSUPP) {
