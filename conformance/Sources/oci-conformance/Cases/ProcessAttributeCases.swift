@@ -40,7 +40,7 @@ enum ProcessAttributeCases {
 
     /// A started container running `sleep`; returns its id and pid.
     static func startSleeper(_ f: inout Fixture) throws -> (id: String, pid: Int) {
-        f.config[path: "process.args"] = .strings(["sleep", "60"])
+        f.config[path: "process.args"] = .strings(["sleep", "600"])
         try f.writeBundle()
         let id = f.newID()
         try f.requireSuccess(f.create(id), "create")
