@@ -89,7 +89,15 @@ public struct PlanBuilder {
             ExecutionPlan.Sysctl(path: $0.key.replacingDots(), value: $0.value)
         }
 
-        if let process = spec.process { try planProcess(process, version: spec.ociVersion, into: &plan) }
+        if let process = spec.process {
+            try planProcess(process, version: spec.ociVersion, into: &plan)
+            // config.md: execCPUAffinity "is not applicable to the container's init process"
+            // (runc and crun ignore it there too); it was validated all the same.
+            if process.execCPUAffinity != nil {
+                Logger.shared.debug("process.execCPUAffinity applies to exec'd processes only, not to the init")
+            }
+        }
+        plan.cpusRestricted = !(linux?.resources?.cpu?.cpus ?? "").isEmpty
         // Host-dependent: whether libseccomp knows each architecture on this machine.
         if let seccomp = linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(seccomp) }
         if let profile = spec.process?.apparmorProfile, !profile.isEmpty {
@@ -134,6 +142,11 @@ public struct PlanBuilder {
                                     path: "/proc/\(initPid)/ns/\(NamespaceFlag.procName(namespace.type))")
         }
         try planProcess(process, version: spec.ociVersion, into: &plan)
+        plan.cpusRestricted = !(spec.linux?.resources?.cpu?.cpus ?? "").isEmpty
+        if let affinity = process.execCPUAffinity {
+            plan.cpuAffinityInitial = try ProcessAttributes.cpuMask(affinity.initial, field: "process.execCPUAffinity.initial")
+            plan.cpuAffinityFinal = try ProcessAttributes.cpuMask(affinity.final, field: "process.execCPUAffinity.final")
+        }
         if let policy = spec.linux?.memoryPolicy { plan.memoryPolicy = try MemoryPolicy.plan(policy) }
         if let seccomp = spec.linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(seccomp) }
         if let profile = process.apparmorProfile, !profile.isEmpty {
@@ -184,6 +197,13 @@ public struct PlanBuilder {
         }
         plan.rlimits = (process.rlimits ?? []).compactMap { limit in
             Rlimits.resources[limit.type].map { ExecutionPlan.Rlimit(resource: $0, soft: limit.soft, hard: limit.hard) }
+        }
+        // Validated with the process (ProcessAttributes' rules): the conversions cannot fail here.
+        if let scheduler = process.scheduler {
+            plan.scheduler = try ProcessAttributes.scheduler(scheduler, field: "process.scheduler")
+        }
+        if let priority = process.ioPriority {
+            plan.ioPriority = try ProcessAttributes.ioPriority(priority, field: "process.ioPriority")
         }
         if let score = process.oomScoreAdj { plan.oomScoreAdj = Int32(clamping: score) }
     }

@@ -33,5 +33,11 @@ extension SpecValidator {
         if let score = process.oomScoreAdj, !(-1000...1000).contains(score) {
             throw context.fail("process.oomScoreAdj", "\(score) is outside -1000..1000")
         }
+        // scheduler, ioPriority, execCPUAffinity: their rules sit beside their conversions.
+        do throws(RuntimeError) {
+            try ProcessAttributes.validate(process)
+        } catch {
+            throw context.prefixed(error)
+        }
     }
 }
