@@ -10,6 +10,7 @@ extension Runtime {
     /// mounts live only in the init's mount namespace, which dies with it).
     @discardableResult
     public func create(_ request: CreateRequest) throws(RuntimeError) -> ContainerRecord {
+        try KernelVersion.check()
         try StateStore.validate(id: request.id)
         try PreservedFds.check(Self.socketActivatedFds() + request.preserveFds)
         let bundle = try Bundle.load(request.bundle)

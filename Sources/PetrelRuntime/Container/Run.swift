@@ -9,6 +9,7 @@ extension Runtime {
     /// foreground it relays signals, waits, deletes the container and returns the exit
     /// code (128+N when killed by signal N), like runc.
     public func run(_ request: CreateRequest) throws(RuntimeError) -> Int32 {
+        try KernelVersion.check()
         if request.detached {
             try create(request)
             do {
