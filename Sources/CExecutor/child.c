@@ -121,18 +121,6 @@ static int close_inherited_fds(pe_child *child) {
     return 0;
 }
 
-/// The highest capability the kernel knows, asked of the kernel itself: the container's
-/// /proc/sys/kernel/cap_last_cap may be fake, and a low value would leave capabilities in
-/// the bounding set.
-static int read_cap_last(void) {
-    int last = 0;
-    for (int cap = 0; cap < 64; cap++) {
-        if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0 && errno == EINVAL) break;
-        last = cap;
-    }
-    return last;
-}
-
 int pe_join_namespaces(pe_child *child) {
     const petrel_plan *plan = child->plan;
     // Open every file first, as runc does: once inside a joined user namespace we may no
@@ -299,7 +287,7 @@ static _Noreturn void exec_main(pe_child *child) {
         pe_fail(&child->error, errno, "exec", "setsid", "", NULL);
         die(child, 1);
     }
-    child->cap_last = read_cap_last();
+    child->cap_last = plan->cap_last;
     if (pe_console(child) != 0 || pe_rlimits(child) != 0 || pe_lsm_labels(child) != 0 || pe_personality(child) != 0) die(child, 1);
     if (pe_memory_policy(child) != 0) die(child, 1);
     if (plan->umask >= 0) umask((mode_t)plan->umask);
@@ -356,7 +344,7 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
     }
     if (pe_loopback_up(child) != 0) die(child, 1);
     umask(0);
-    child->cap_last = read_cap_last();
+    child->cap_last = plan->cap_last;
     if (pe_prepare_root(child) != 0 || pe_mounts(child) != 0 || pe_devices(child) != 0) die(child, 1);
     if (plan->setup_dev_symlinks && pe_dev_symlinks(child) != 0) die(child, 1);
     if (pe_finish_dev(child) != 0) die(child, 1);

@@ -154,6 +154,10 @@ typedef struct {
     uint64_t cap_inheritable;
     uint64_t cap_permitted;
     uint64_t cap_ambient;
+    // The kernel's highest capability (libcap's cap_max_bits() - 1 in the parent, which asks
+    // the kernel with PR_CAPBSET_READ, never the container's possibly fake
+    // /proc/sys/kernel/cap_last_cap): the bounding set is dropped up to it.
+    int cap_last;
     const petrel_rlimit *rlimits;
     size_t rlimit_count;
     int set_oom_score_adj;

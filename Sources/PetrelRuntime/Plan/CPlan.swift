@@ -114,6 +114,7 @@ extension ExecutionPlan {
             plan.cap_inheritable = capabilities.inheritable
             plan.cap_permitted = capabilities.permitted
             plan.cap_ambient = capabilities.ambient
+            plan.cap_last = Capabilities.last
         }
         plan.rlimits = arena.array(rlimits.map { petrel_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) })
         plan.rlimit_count = rlimits.count
