@@ -14,7 +14,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-
 /// The parent's own pid or time namespace, saved so it can come back after entering the
 /// container's for the clone (pid_for_children / time_for_children only).
 typedef struct {
