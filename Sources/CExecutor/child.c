@@ -289,7 +289,7 @@ static _Noreturn void exec_main(pe_child *child) {
     }
     child->cap_last = plan->cap_last;
     if (pe_console(child) != 0 || pe_rlimits(child) != 0 || pe_lsm_labels(child) != 0 || pe_personality(child) != 0) die(child, 1);
-    if (pe_memory_policy(child) != 0) die(child, 1);
+    if (pe_memory_policy(child) != 0 || pe_scheduler_and_io_priority(child) != 0) die(child, 1);
     if (plan->umask >= 0) umask((mode_t)plan->umask);
     run_process(child);
 }
@@ -315,6 +315,8 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (install_stdio(child) != 0 || close_inherited_fds(child) != 0) die(child, 1);
     wait_continue(child);
+    // Now in the container's cgroup (CLONE_INTO_CGROUP, or the parent moved us before CONTINUE).
+    if (pe_final_cpu_affinity(child) != 0) die(child, 1);
     if (pe_proc_attach(child) != 0) die(child, 1);
     if (plan->exec_mode) exec_main(child);
     // Opened with our original host ids: the state directory is root-only, and in a user
@@ -356,7 +358,7 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
     if (pe_switch_root(child) != 0 || pe_sysctls(child) != 0 || pe_masked_and_readonly_paths(child) != 0) die(child, 1);
     if (pe_make_cwd(child) != 0 || pe_root_readonly(child) != 0) die(child, 1);
     if (pe_console(child) != 0 || pe_rlimits(child) != 0 || pe_lsm_labels(child) != 0 || pe_personality(child) != 0) die(child, 1);
-    if (pe_memory_policy(child) != 0) die(child, 1);
+    if (pe_memory_policy(child) != 0 || pe_scheduler_and_io_priority(child) != 0) die(child, 1);
     umask(plan->umask >= 0 ? (mode_t)plan->umask : 022);
 
     run_process(child);
