@@ -167,6 +167,17 @@ int pe_join_namespaces(pe_child *child);
 /// Brings `lo` up in a new network namespace (nothing for a joined or the host's one).
 int pe_loopback_up(pe_child *child);
 
+// --- clone.c ---
+/// clone3 with CLONE_PIDFD (*pidfd) and exit_signal, born in cgroup_fd (CLONE_INTO_CGROUP)
+/// when cgroup_fd >= 0. Where clone3 is missing or filtered (ENOSYS, or EPERM: Docker's
+/// default seccomp profile, valgrind) it is clone(2) with the same flags, remembered for the
+/// rest of the process; the child is then not in cgroup_fd (*in_cgroup false) and the caller
+/// moves it there before it runs any container code. *syscall_name names the call for
+/// errors. Returns like fork: the pid, 0 in the child, -1 with errno.
+long pe_clone(uint64_t flags, int exit_signal, int *pidfd, int cgroup_fd, bool *in_cgroup, const char **syscall_name);
+/// Writes pid to cgroup.procs in the cgroup directory cgroup_fd: 0, or -1 with errno.
+int pe_join_cgroup(int cgroup_fd, pid_t pid);
+
 // --- stage.c ---
 /// Whether the namespaces need a first stage: a joined user namespace must own the new
 /// namespaces, and namespaces owned by the host can only be joined before a new user

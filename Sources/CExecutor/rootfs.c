@@ -236,6 +236,10 @@ static int adjust_mount(pe_child *child, const char *path, unsigned long flags) 
 
 static int mount_cgroup_v1(pe_child *child, const petrel_mount *m, int target_fd) {
     unsigned long flags = m->flags;
+    bool cgroupns = false;
+    for (size_t i = 0; i < child->plan->namespace_count; i++) {
+        if (child->plan->namespaces[i].clone_flag == CLONE_NEWCGROUP) cgroupns = true;
+    }
     if (mount_on(child, target_fd, m->destination, "tmpfs", "tmpfs", flags & ~MS_RDONLY, "mode=755") != 0) return -1;
     int dir = pe_open_in_root(child, m->destination, false, false, "mount");
     if (dir < 0) return -1;
@@ -263,22 +267,25 @@ static int mount_cgroup_v1(pe_child *child, const petrel_mount *m, int target_fd
         int sub_fd = pe_open_in_root(child, display, false, false, "mount");
         if (sub_fd < 0) { rc = -1; break; }
         const char *own = m->cgroup_v1_sources ? m->cgroup_v1_sources[sub - m->cgroup_v1_subsystems] : NULL;
-        if (own && *own) {
+        // Without a cgroup namespace the container's own cgroup is bound (runc does the same);
+        // with one the hierarchy is mounted, and bound only if that is refused (EPERM: a user
+        // namespace that does not own the cgroup namespace), as runc emulates cgroupns on v2.
+        // Never the host's whole hierarchy.
+        bool known = own && *own;
+        bool bind_own = !cgroupns && known;
+        if (!bind_own) {
+            rc = mount_on(child, sub_fd, display, "cgroup", "cgroup", flags, data);
+            if (rc != 0 && child->error.err == EPERM && known) bind_own = true;
+        }
+        if (bind_own) {
             rc = mount_on(child, sub_fd, display, own, NULL, MS_BIND | MS_REC, NULL);
             if (rc == 0 && (flags & MS_RDONLY)) rc = adjust_mount(child, display, MS_BIND | MS_REMOUNT | flags);
-            close(sub_fd);
-            goto links;
-        }
-        rc = mount_on(child, sub_fd, display, "cgroup", "cgroup", flags, data);
-        if (rc != 0 && child->error.err == EPERM) {
-            // A user namespace may not mount a v1 hierarchy: bind the host's, as runc does.
-            char host[PE_PATH_MAX] = "/sys/fs/cgroup/";
-            pe_append(host, sizeof(host), name);
-            rc = mount_on(child, sub_fd, display, host, NULL, MS_BIND | MS_REC, NULL);
-            if (rc == 0 && (flags & MS_RDONLY)) rc = adjust_mount(child, display, MS_BIND | MS_REMOUNT | flags);
+        } else if (rc != 0 && child->error.err == EPERM) {
+            pe_strlcpy(child->error.detail,
+                       "a user namespace may not mount this cgroup v1 hierarchy, and the container's own cgroup there is not known",
+                       sizeof(child->error.detail));
         }
         close(sub_fd);
-    links:
         // Co-mounted controllers ("cpu,cpuacct") are also reachable by each name.
         if (rc == 0 && !named) {
             char part[64];
@@ -448,6 +455,7 @@ static int one_mount(pe_child *child, const petrel_mount *m) {
                         : pe_open_in_root(child, m->destination, true, bind && m->target_is_file, "mount");
     if (target < 0) return -1;
     int rc;
+    bool moved;
     switch (m->kind) {
     case PETREL_MOUNT_BIND:
         if (m->idmapped) {
@@ -472,13 +480,20 @@ static int one_mount(pe_child *child, const petrel_mount *m) {
         rc = mount_cgroup_v1(child, m, target);
         break;
     default:
+        moved = false;
         rc = pe_streq(m->fstype, "tmpfs") ? mount_tmpfs(child, m, target, existed)
                                           : mount_on(child, target, m->destination, m->source, m->fstype, m->flags, m->data);
-        if (rc != 0 && child->error.err == EPERM && pe_streq(m->fstype, "sysfs")) {
-            // In a user namespace without its own network namespace sysfs cannot be
-            // mounted; runc binds the host's /sys instead.
-            rc = mount_on(child, target, m->destination, "/sys", NULL, MS_BIND | MS_REC, NULL);
+        if (rc != 0 && child->error.err == EPERM && pe_streq(m->fstype, "sysfs") && m->tree_fd >= 0 && (m->flags & MS_RDONLY)) {
+            // A user namespace without its own network namespace may not mount sysfs: the
+            // parent's copy of the host's /sys, without submounts (no host cgroup tree,
+            // securityfs, debugfs), read-only. Never the recursive tree.
+            rc = move_tree(child, m, target);
+            moved = true;
             if (rc == 0) rc = adjust_mount(child, m->destination, MS_BIND | MS_REMOUNT | MS_RDONLY | m->flags);
+        } else if (rc != 0 && child->error.err == EPERM && pe_streq(m->fstype, "sysfs")) {
+            pe_strlcpy(child->error.detail,
+                       "a user namespace may not mount sysfs without its own network namespace (read-only: the host's, without submounts)",
+                       sizeof(child->error.detail));
         } else if (rc != 0 && child->error.err == EPERM && pe_streq(m->fstype, "cgroup2") && m->own_cgroup) {
             // cgroup2 cannot be mounted from a user namespace without its own cgroup
             // namespace: bind the container's own cgroup, as runc does (never the host's tree).
@@ -488,6 +503,7 @@ static int one_mount(pe_child *child, const petrel_mount *m) {
             pe_append(child->error.detail, sizeof(child->error.detail),
                       ": a user namespace may not mount cgroup2 without its own cgroup namespace");
         }
+        if (m->tree_fd >= 0 && !moved) close(m->tree_fd);
         break;
     }
     close(target);

@@ -1,4 +1,4 @@
-// The parent's side: clone3 the init, talk to it over the socketpair, kill or release it.
+// The parent's side: clone the init (clone.c), talk to it over the socketpair, kill or release it.
 #include "executor_internal.h"
 
 #include <errno.h>
@@ -13,10 +13,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
 
 /// The parent's own pid or time namespace, saved so it can come back after entering the
 /// container's for the clone (pid_for_children / time_for_children only).
@@ -203,16 +199,9 @@ int petrel_spawn(const petrel_plan *plan, petrel_child *child, petrel_error *err
         return -1;
     }
     int pidfd = -1;
-    struct clone_args args;
-    memset(&args, 0, sizeof(args));
-    args.flags = flags;
-    args.pidfd = (uint64_t)(uintptr_t)&pidfd;
-    args.exit_signal = SIGCHLD;
-    if (plan->cgroup_fd >= 0) {
-        args.flags |= CLONE_INTO_CGROUP;
-        args.cgroup = (uint64_t)plan->cgroup_fd;
-    }
-    long pid = syscall(SYS_clone3, &args, sizeof(args));
+    bool in_cgroup = false;
+    const char *clone_name = "clone3";
+    long pid = pe_clone(flags, SIGCHLD, &pidfd, plan->cgroup_fd, &in_cgroup, &clone_name);
     if (pid == 0) {
         close(pair[0]);
         if (first_stage) pe_first_stage_main(plan, pair[1]);
@@ -228,8 +217,8 @@ int petrel_spawn(const petrel_plan *plan, petrel_child *child, petrel_error *err
         close(pair[0]);
         close(pe_trusted_proc_fd);
         pe_trusted_proc_fd = -1;
-        return pe_fail(error, clone_errno, "spawn", "clone3", "",
-                       plan->cgroup_fd >= 0 ? "with CLONE_INTO_CGROUP" : NULL);
+        return pe_fail(error, clone_errno, "spawn", clone_name, "",
+                       plan->cgroup_fd >= 0 && pe_streq(clone_name, "clone3") ? "with CLONE_INTO_CGROUP" : NULL);
     }
     child->pid = (pid_t)pid;
     child->sync_fd = pair[0];
@@ -242,6 +231,13 @@ int petrel_spawn(const petrel_plan *plan, petrel_child *child, petrel_error *err
         return -1;
     }
     int rc = first_stage ? take_handoff(child, error) : 0;
+    if (rc == 0 && plan->cgroup_fd >= 0 && !in_cgroup && pe_join_cgroup(plan->cgroup_fd, child->pid) != 0) {
+        // clone(2) has no CLONE_INTO_CGROUP: the init (or exec'd process) joins before it is
+        // let go, as on cgroup v1, so no container code runs outside the cgroup.
+        int err = errno;
+        petrel_child_abort(child);
+        rc = pe_fail(error, err, "spawn", "write", "cgroup.procs", "joining the container's cgroup after clone(2)");
+    }
     if (rc == 0 && plan->set_oom_score_adj) rc = write_oom_score_adj(child, plan->oom_score_adj, error);
     close(pe_trusted_proc_fd);
     pe_trusted_proc_fd = -1;

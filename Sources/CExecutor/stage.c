@@ -84,14 +84,14 @@ _Noreturn void pe_first_stage_main(const petrel_plan *plan, int sync_fd) {
     }
     // A new pid namespace only applies to children: the init is the first one.
     int pidfd = -1;
-    struct clone_args args;
-    for (size_t i = 0; i < sizeof(args); i++) ((char *)&args)[i] = 0;
-    args.flags = CLONE_PARENT | CLONE_PIDFD;  // exit_signal must be 0: the kernel uses ours
-    args.pidfd = (uint64_t)(uintptr_t)&pidfd;
-    long pid = syscall(SYS_clone3, &args, sizeof(args));
+    bool in_cgroup;
+    const char *clone_name;
+    // exit_signal must be 0 with CLONE_PARENT: the kernel uses ours. The init inherits our
+    // cgroup (the container's, or the parent moves it there after the hand-off).
+    long pid = pe_clone(CLONE_PARENT, 0, &pidfd, -1, &in_cgroup, &clone_name);
     if (pid == 0) pe_child_main(plan, sync_fd, true);
     if (pid < 0) {
-        pe_fail(&state.error, errno, "spawn", "clone3", "", "the init, from the first stage");
+        pe_fail(&state.error, errno, "spawn", clone_name, "", "the init, from the first stage");
         fail(sync_fd, &state.error);
     }
     hand_off(sync_fd, pidfd);

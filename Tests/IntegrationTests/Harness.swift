@@ -43,6 +43,13 @@ enum Harness {
         return (packageRoot ?? FileManager.default.currentDirectoryPath) + "/.build/debug/petrel"
     }()
 
+    /// $PETREL_TEST_WRAPPER: a program every runtime call runs under (`WRAPPER BINARY ARGS...`),
+    /// e.g. scripts/no-clone3 to run a suite with clone3 filtered as Docker's seccomp profile does.
+    static let wrapper: [String] = {
+        guard let env = ProcessInfo.processInfo.environment["PETREL_TEST_WRAPPER"], !env.isEmpty else { return [] }
+        return env.split(separator: " ").map(String.init)
+    }()
+
     /// True when the binary under test is runc itself (validation run): Petrel deviations are skipped.
     static let isRunc: Bool = {
         let resolved = URL(fileURLWithPath: binary).resolvingSymlinksInPath().lastPathComponent
@@ -309,6 +316,8 @@ final class Sandbox: @unchecked Sendable {
     let bundle: String
     var configPath: String { bundle + "/config.json" }
     var rootfs: String { bundle + "/rootfs" }
+    /// What every runtime call of this sandbox runs under (see Harness.wrapper).
+    var wrapper: [String] = Harness.wrapper
     private var ids: [String] = []
     private var cleanups: [() -> Void] = []
     private let lock = NSLock()
@@ -398,14 +407,20 @@ final class Sandbox: @unchecked Sendable {
     @discardableResult
     func runtimeRaw(_ args: [String], stdin: String? = nil, currentDirectory: String? = nil,
                     sourceLocation: SourceLocation = #_sourceLocation) -> Output {
-        Child(Harness.binary, args, stdin: stdin, ioDirectory: dir + "/io", currentDirectory: currentDirectory)
-            .wait(sourceLocation: sourceLocation)
+        child(args, stdin: stdin, currentDirectory: currentDirectory).wait(sourceLocation: sourceLocation)
     }
 
     /// Starts the runtime (with --root) without waiting.
     func spawn(_ args: [String], stdin: String? = nil, currentDirectory: String? = nil) -> Child {
-        Child(Harness.binary, ["--root", root] + args, stdin: stdin, ioDirectory: dir + "/io",
-              currentDirectory: currentDirectory)
+        child(["--root", root] + args, stdin: stdin, currentDirectory: currentDirectory)
+    }
+
+    private func child(_ args: [String], stdin: String?, currentDirectory: String?) -> Child {
+        guard let program = wrapper.first else {
+            return Child(Harness.binary, args, stdin: stdin, ioDirectory: dir + "/io", currentDirectory: currentDirectory)
+        }
+        return Child(program, Array(wrapper.dropFirst()) + [Harness.binary] + args, stdin: stdin, ioDirectory: dir + "/io",
+                     currentDirectory: currentDirectory)
     }
 
     /// `run --bundle <bundle> <new id>` in the foreground with the given args.

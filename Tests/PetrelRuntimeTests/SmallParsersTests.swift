@@ -128,6 +128,23 @@ import Testing
     @Test func unreadableReleasesRefuseNothing() {
         #expect(KernelVersion.parse("") == nil)
         #expect(KernelVersion.parse("linux") == nil)
+        #expect(KernelVersion.refusal(release: "") == nil)
+        #expect(KernelVersion.refusal(release: "linux") == nil)
+    }
+
+    @Test("kernels older than 5.12 are refused with the release named", arguments: ["4.19.0", "5.4.0-150-generic", "5.11.22", "3.10.0-1160.el7.x86_64"])
+    func oldKernelsRefused(release: String) {
+        let refusal = KernelVersion.refusal(release: release)
+        #expect(refusal?.description.hasPrefix("Linux 5.12 or later is required (this kernel is \(release))") == true, "\(String(describing: refusal))")
+    }
+
+    @Test("5.12 and later are accepted", arguments: ["5.12.0", "5.15.0-91-generic", "6.1.0-18-amd64", "6.18.44-fc-v1272", "10.0"])
+    func newKernelsAccepted(release: String) {
+        #expect(KernelVersion.refusal(release: release) == nil)
+    }
+
+    @Test func theRunningKernelIsAccepted() {
+        #expect(KernelVersion.refusal(release: KernelVersion.running) == nil, "tests run on \(KernelVersion.running)")
     }
 }
 

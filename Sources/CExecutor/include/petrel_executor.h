@@ -64,16 +64,19 @@ typedef struct {
     // Not idmapped but tree_fd >= 0 (a user namespace): a plain detached copy of the source,
     // used when the container's root cannot bind `source` itself (EACCES/EPERM), as runc
     // opens bind sources before it enters the user namespace.
+    // A read-only sysfs mount in a user namespace without its own network namespace: a
+    // non-recursive copy of the host's /sys, moved in if mounting sysfs is refused (EPERM).
     int idmapped;
     int tree_fd;
     // PETREL_MOUNT_CGROUP_V1 only, parallel to cgroup_v1_subsystems (or NULL): the host
     // directory of the container's own cgroup in that hierarchy. Without a cgroup namespace
     // it is bind-mounted (runc does the same), so the container sees its own limits at
-    // /sys/fs/cgroup/<subsystem>; an empty string or NULL mounts the hierarchy itself.
+    // /sys/fs/cgroup/<subsystem>; with one, only if mounting the hierarchy is refused (EPERM).
+    // An empty string or NULL mounts the hierarchy itself (never binds the host's).
     const char *const *cgroup_v1_sources;
     // A cgroup2 filesystem mount: the host directory of the container's own cgroup (v2),
-    // bind-mounted when a user namespace without a cgroup namespace may not mount cgroup2,
-    // as runc does; NULL: such a mount fails (never the host's whole tree).
+    // bind-mounted when a user namespace may not mount cgroup2 (EPERM), as runc does with a
+    // cgroup namespace; NULL: such a mount fails (never the host's whole tree).
     const char *own_cgroup;
     // runc's recursive options (rro, rnosuid, ...): mount_setattr(AT_RECURSIVE) bits applied
     // to the mount and its submounts once it is in place (0 and 0: nothing to do).

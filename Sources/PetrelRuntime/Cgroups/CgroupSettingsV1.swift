@@ -66,10 +66,10 @@ extension CgroupSettings {
         // writes); the spec deprecates them, so a kernel without them is not an error.
         let gone = [ENOENT, EOPNOTSUPP, 524 /* ENOTSUPP */]
         if let kernel = memory.kernel, kernel != 0 {
-            plan.write("memory", "memory.kmem.limit_in_bytes", String(kernel), tolerated: gone)
+            plan.write("memory", "memory.kmem.limit_in_bytes", String(kernel), tolerated: gone, field: "linux.resources.memory.kernel")
         }
         if let kernelTCP = memory.kernelTCP, kernelTCP != 0 {
-            plan.write("memory", "memory.kmem.tcp.limit_in_bytes", String(kernelTCP), tolerated: gone)
+            plan.write("memory", "memory.kmem.tcp.limit_in_bytes", String(kernelTCP), tolerated: gone, field: "linux.resources.memory.kernelTCP")
         }
         if let reservation = memory.reservation, reservation != 0 {
             plan.write("memory", "memory.soft_limit_in_bytes", String(reservation))

@@ -23,7 +23,8 @@ struct CgroupV1Manager: CgroupManager {
             facts.unifiedControllers = Set((CgroupFile.read(unified, "cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
         }
         let plan = try CgroupSettings.v1(resources, facts: facts)
-        for note in plan.ignored { Logger.shared.debug("cgroup v1: ignoring \(note)") }
+        // runc skips these silently; they are warnings here, so that nobody thinks they hold.
+        for note in plan.ignored { Logger.shared.warning("cgroup v1: ignoring \(note)") }
         // Devices first, like runc's subsystem order (cpuset, devices, memory, ...); a host
         // without the devices hierarchy cannot confine devices, which is refused, not skipped.
         if let devices {
@@ -42,7 +43,11 @@ struct CgroupV1Manager: CgroupManager {
         let code = CgroupFile.tryWrite(path, write.file, write.value)
         if code == 0 { return }
         if write.tolerated.contains(code) {
-            Logger.shared.debug("cgroup v1: skipped \(write) in \(path): \(errnoDescription(code))")
+            if let field = write.field {
+                Logger.shared.warning("cgroup v1: ignoring \(field) (this kernel cannot set \(write.file): \(errnoDescription(code)))")
+            } else {
+                Logger.shared.debug("cgroup v1: skipped \(write) in \(path): \(errnoDescription(code))")
+            }
             return
         }
         var detail = ""

@@ -22,7 +22,8 @@ struct CgroupV2Manager: CgroupManager {
         facts.memoryUsage = CgroupFile.number(path, "memory.current")
         facts.unifiedControllers = controllers
         let plan = try CgroupSettings.v2(resources, facts: facts)
-        for note in plan.ignored { Logger.shared.debug("cgroup v2: ignoring \(note)") }
+        // runc skips these silently; they are warnings here, so that nobody thinks they hold.
+        for note in plan.ignored { Logger.shared.warning("cgroup v2: ignoring \(note)") }
         for write in plan.writes { try perform(write) }
         if let devices { try DeviceFilterLoader.install(DeviceFilter.program(devices), in: path) }
     }
@@ -35,7 +36,11 @@ struct CgroupV2Manager: CgroupManager {
         let code = CgroupFile.tryWrite(path, write.file, write.value)
         if code == 0 { return }
         if write.tolerated.contains(code) {
-            Logger.shared.debug("cgroup v2: skipped \(write) in \(path): \(errnoDescription(code))")
+            if let field = write.field {
+                Logger.shared.warning("cgroup v2: ignoring \(field) (this kernel cannot set \(write.file): \(errnoDescription(code)))")
+            } else {
+                Logger.shared.debug("cgroup v2: skipped \(write) in \(path): \(errnoDescription(code))")
+            }
             return
         }
         var detail = ""

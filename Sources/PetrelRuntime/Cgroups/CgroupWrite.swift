@@ -12,12 +12,16 @@ public struct CgroupWrite: Equatable, Sendable, CustomStringConvertible {
     /// errnos that mean "this kernel cannot do it" rather than failure: the write is skipped
     /// (runc ignores the same cases, e.g. memory.swap.max when swap accounting is off).
     public var tolerated: [Int32]
+    /// The config field left unapplied when a tolerated errno skips the write (a warning);
+    /// nil when the skip changes nothing (e.g. "max" swap without swap accounting).
+    public var field: String?
 
-    public init(_ controller: String, _ file: String, _ value: String, tolerated: [Int32] = []) {
+    public init(_ controller: String, _ file: String, _ value: String, tolerated: [Int32] = [], field: String? = nil) {
         self.controller = controller
         self.file = file
         self.value = value
         self.tolerated = tolerated
+        self.field = field
     }
 
     public var description: String { "\(file)=\(JSONText.quote(value))" }
@@ -46,7 +50,8 @@ public struct CgroupFacts: Sendable, Equatable {
 /// What a LinuxResources value becomes on one cgroup version.
 public struct CgroupSettingsPlan: Sendable, Equatable {
     public var writes: [CgroupWrite] = []
-    /// Settings this version has no file for, skipped like runc does (logged at debug level).
+    /// Settings this version or host has no file for, skipped like runc does; each is a
+    /// warning naming its JSON path ("linux.resources.memory.swappiness (no cgroup v2 ...)").
     public var ignored: [String] = []
 
     public init(writes: [CgroupWrite] = [], ignored: [String] = []) {
@@ -54,7 +59,7 @@ public struct CgroupSettingsPlan: Sendable, Equatable {
         self.ignored = ignored
     }
 
-    mutating func write(_ controller: String, _ file: String, _ value: String, tolerated: [Int32] = []) {
-        writes.append(CgroupWrite(controller, file, value, tolerated: tolerated))
+    mutating func write(_ controller: String, _ file: String, _ value: String, tolerated: [Int32] = [], field: String? = nil) {
+        writes.append(CgroupWrite(controller, file, value, tolerated: tolerated, field: field))
     }
 }

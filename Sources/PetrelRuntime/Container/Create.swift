@@ -13,6 +13,7 @@ extension Runtime {
     /// the first side effect, `store.create`. `loaded`: the bundle `run` has read already.
     @discardableResult
     public func create(_ request: CreateRequest, loaded: Bundle? = nil) throws(RuntimeError) -> ContainerRecord {
+        try KernelVersion.check()
         try StateStore.validate(id: request.id)
         try PreservedFds.check(Self.socketActivatedFds() + request.preserveFds)
         let bundle: Bundle
@@ -175,7 +176,6 @@ extension Runtime {
     /// Without a cgroup namespace a v1 "cgroup" mount shows the container's own cgroup
     /// directories (runc binds them), not the host's whole hierarchies.
     static func bindOwnCgroups(_ plan: inout ExecutionPlan, record: CgroupRecord) {
-        guard !plan.namespaces.contains(where: { $0.cloneFlag == NamespaceFlag.cloneFlag(.cgroup) }) else { return }
         if record.version == 2 {
             // Used only if cgroup2 cannot be mounted (a user namespace): never the host's tree.
             for index in plan.mounts.indices where plan.mounts[index].type == "cgroup2" {
@@ -183,6 +183,8 @@ extension Runtime {
             }
             return
         }
+        // Without a cgroup namespace they are bound instead of the hierarchies; with one, only
+        // where a hierarchy cannot be mounted (EPERM), never the host's whole hierarchy.
         for index in plan.mounts.indices where plan.mounts[index].kind == .cgroupV1 {
             plan.mounts[index].cgroupSources = plan.mounts[index].cgroupSubsystems.map { subsystem in
                 record.directories.first { $0.hierarchy == subsystem }?.path ?? ""

@@ -104,6 +104,7 @@ extension Runtime {
     /// Detached it returns 0 once the process runs; in the foreground it relays signals and
     /// returns the process's exit code (128+N when killed by signal N), like runc.
     public func exec(_ request: ExecRequest) throws(RuntimeError) -> Int32 {
+        try KernelVersion.check()
         try StateStore.validate(id: request.id)
         try PreservedFds.check(request.preserveFds)
         let record = try store.load(request.id)

@@ -13,7 +13,6 @@ final class InitProcess {
 
     /// Clones the init (it waits for `proceed()`).
     init(plan: ExecutionPlan, consoleSocket: Int32, cgroupFd: Int32 = -1, mountTrees: [Int: Int32] = [:]) throws(RuntimeError) {
-        try KernelVersion.check(intoCgroup: cgroupFd >= 0)
         SetupTimeout.configure()
         let arena = CArena()
         var lowered = plan.lowered(in: arena, consoleSocket: consoleSocket, cgroupFd: cgroupFd, mountTrees: mountTrees)

@@ -9,6 +9,7 @@ extension Runtime {
     /// foreground it relays signals, waits, deletes the container and returns the exit
     /// code (128+N when killed by signal N), like runc.
     public func run(_ request: CreateRequest) throws(RuntimeError) -> Int32 {
+        try KernelVersion.check()
         // config.json is read once: the terminal decides the relay, then create uses it.
         try StateStore.validate(id: request.id)
         let bundle = try Bundle.load(request.bundle)

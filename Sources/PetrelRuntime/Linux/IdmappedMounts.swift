@@ -20,7 +20,13 @@ final class IdmappedTrees {
             let userNamespaced = plan.namespaces.contains { $0.cloneFlag == NamespaceFlag.cloneFlag(.user) }
             for (index, mount) in plan.mounts.enumerated() {
                 guard let idmap = mount.idmap else {
-                    if userNamespaced && mount.kind == .bind {
+                    if mount.hostSysfs {
+                        // Without AT_RECURSIVE: no cgroup tree, no securityfs, debugfs, ...
+                        var error = petrel_error()
+                        let tree = petrel_open_bind_tree("/sys", 0, &error)
+                        guard tree >= 0 else { throw Self.bindFailure(error, mount: mount) }
+                        fds[index] = tree
+                    } else if userNamespaced && mount.kind == .bind {
                         // Opened as the host's root, before the user namespace (as runc does):
                         // the child uses it when it cannot reach the source itself.
                         var error = petrel_error()

@@ -2,14 +2,17 @@
 import Glibc
 #endif
 
-/// The oldest kernel Petrel runs containers on (README "Kernel"): mount_setattr (5.12)
-/// makes masked and read-only paths by fd, with open_tree/move_mount/fsopen (5.2); openat2
-/// (5.6) confines every path inside the rootfs; clone3 with CLONE_PIDFD (5.3), pidfd_open
-/// (5.3), waitid P_PIDFD (5.4); on cgroup v2, CLONE_INTO_CGROUP (5.7). Checked before a
-/// clone so an old kernel is one clear line instead of an ENOSYS deep in the setup.
+/// The oldest kernel Petrel runs containers on (README "Kernel", specs/cli.md "Minimum
+/// kernel"). Needed unconditionally: mount_setattr (5.12) makes read-only paths and
+/// recursive mount options by fd; openat2 (5.6) confines every path inside the rootfs;
+/// fsopen/fsmount/open_tree/move_mount (5.2) make masked paths and binds by fd; pidfd_open
+/// (5.3) and waitid(P_PIDFD) (5.4) hold every process by fd. With fallbacks: clone3 and
+/// CLONE_INTO_CGROUP (clone(2), then cgroup.procs), close_range (a /proc/self/fd walk),
+/// MFD_EXEC (memfd without it), the protected binary's overlay (a sealed memfd).
+/// Checked first by create, run and exec (uname, no syscall probing): an old kernel is
+/// one clear line and nothing else happens, instead of an ENOSYS halfway through a setup.
 enum KernelVersion {
     static let minimum = (5, 12)
-    static let minimumIntoCgroup = (5, 12)
 
     /// "6.1.0-18-amd64" -> (6, 1); nil when unreadable (then nothing is refused).
     static func parse(_ release: String) -> (Int, Int)? {
@@ -18,20 +21,23 @@ enum KernelVersion {
         return (numbers[0], numbers[1])
     }
 
-    static let running: (release: String, version: (Int, Int)?) = {
+    static let running: String = {
         var name = utsname()
-        guard uname(&name) == 0 else { return ("unknown", nil) }
-        let release = withUnsafeBytes(of: &name.release) { raw in
+        guard uname(&name) == 0 else { return "" }
+        return withUnsafeBytes(of: &name.release) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }
-        return (release, parse(release))
     }()
 
-    static func check(intoCgroup: Bool) throws(RuntimeError) {
-        guard let version = running.version else { return }
-        let needed = intoCgroup ? minimumIntoCgroup : minimum
-        guard version < needed else { return }
-        throw RuntimeError("Linux \(running.release) is too old: Petrel needs \(needed.0).\(needed.1) or later"
-            + " (mount_setattr, openat2, clone3, pidfd\(intoCgroup ? ", CLONE_INTO_CGROUP" : ""))")
+    /// The refusal for a kernel release older than `minimum`, nil when it is new enough or
+    /// cannot be read.
+    static func refusal(release: String) -> RuntimeError? {
+        guard let version = parse(release), version < minimum else { return nil }
+        return RuntimeError("Linux \(minimum.0).\(minimum.1) or later is required (this kernel is \(release)):"
+            + " Petrel needs mount_setattr, openat2, the new mount API and pidfds")
+    }
+
+    static func check() throws(RuntimeError) {
+        if let refusal = refusal(release: running) { throw refusal }
     }
 }

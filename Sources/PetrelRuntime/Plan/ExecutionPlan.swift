@@ -25,10 +25,11 @@ public struct ExecutionPlan: Sendable, Equatable {
         public var targetIsFile: Bool
         public var cgroupSubsystems: [String] = []
         /// Parallel to cgroupSubsystems: the container's own cgroup directory to bind there
-        /// (no cgroup namespace, as runc); empty: mount the hierarchy.
+        /// (no cgroup namespace, as runc; with one, if the hierarchy cannot be mounted);
+        /// empty: mount the hierarchy.
         public var cgroupSources: [String] = []
         /// cgroup2 mounts: the container's own cgroup directory, bound when cgroup2 itself
-        /// may not be mounted (a user namespace without a cgroup namespace), as runc does.
+        /// may not be mounted (a user namespace), as runc does with a cgroup namespace.
         public var ownCgroup: String?
         /// Bind mounts only: made id-mapped by the parent (open_tree + mount_setattr)
         /// before the clone, then moved into place by the child.
@@ -38,6 +39,9 @@ public struct ExecutionPlan: Sendable, Equatable {
         public var recursiveAttrClear: UInt64 = 0
         /// tmpfs `tmpcopyup`: copy what the tmpfs covers into it.
         public var copyUp = false
+        /// sysfs in a user namespace without a network namespace of its own: the parent
+        /// passes a non-recursive copy of the host's /sys, used if mounting sysfs is refused.
+        public var hostSysfs = false
     }
 
     /// The user namespace an id-mapped mount takes its mapping from, as

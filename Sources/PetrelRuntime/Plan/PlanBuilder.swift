@@ -80,6 +80,7 @@ public struct PlanBuilder {
             planned.idmap = planIDMapping(mount, container: (uidMappings, gidMappings))
             return planned
         }
+        try Self.planHostSysfs(&plan.mounts, namespaces: namespaces)
         let devBound = plan.mounts.contains { $0.destination == "/dev" && $0.kind == .bind }
         plan.setupDevSymlinks = !devBound
         plan.devices = planDevices(linux?.devices ?? [], defaults: !devBound, userNamespace: userNamespace)
@@ -257,6 +258,25 @@ public struct PlanBuilder {
             }
         }
         return planned
+    }
+
+    /// sysfs belongs to a network namespace: a user namespace may mount it only with a network
+    /// namespace of its own. Without one the init gets the parent's non-recursive copy of the
+    /// host's /sys (the same sysfs a fresh mount in the host's network namespace shows, without
+    /// the cgroup tree or any other submount), read-only; runc fails there, crun binds the
+    /// whole tree. A writable sysfs cannot be had that way, so it is refused here.
+    static func planHostSysfs(_ mounts: inout [ExecutionPlan.Mount], namespaces: [LinuxNamespace]) throws(RuntimeError) {
+        guard let user = namespaces.first(where: { $0.type == .user }),
+              !namespaces.contains(where: { $0.type == .network && ($0.path ?? "").isEmpty }) else { return }
+        let newUser = (user.path ?? "").isEmpty
+        for index in mounts.indices where mounts[index].kind == .filesystem && mounts[index].type == "sysfs" {
+            // A joined user namespace may own the joined network namespace: then the mount works.
+            if newUser && mounts[index].flags & MountFlag.readOnly == 0 {
+                throw RuntimeError("mounts[\(index)]: a user namespace without its own network namespace cannot mount sysfs at \(mounts[index].destination);"
+                    + " add \"ro\" to get the host's sysfs read-only (without its submounts), or a network namespace to get the container's own")
+            }
+            mounts[index].hostSysfs = true
+        }
     }
 
     static func mappingLine(_ mapping: LinuxIDMapping) -> String {
