@@ -83,6 +83,15 @@ enum ResultsReport {
                 + columns.map { "\($0.label): \($0.header["commit"] ?? "?")" }.joined(separator: ", ") + "\n")
             return 2
         }
+        // Every case of this suite in every column: a TAP file of another suite version is no evidence.
+        for column in columns {
+            let missing = cases.filter { column.results[$0.id] == nil }.map(\.id)
+            if !missing.isEmpty {
+                FileHandleOut.stderr("report: \(column.path) (\(column.label)) has no result for \(missing.count) case(s) of this "
+                    + "suite (\(missing.prefix(3).joined(separator: ", "))\(missing.count > 3 ? ", ..." : "")): run it again\n")
+                return 2
+            }
+        }
         let explanations = loadExplanations(explanationsPath)
         var lines: [String] = []
         var unexplained = 0
@@ -91,9 +100,10 @@ enum ResultsReport {
         lines.append("Produced by `conformance/results` (do not edit: edit `conformance/explanations.tsv` and re-run).")
         lines.append("Each case tests one MUST/SHOULD of the OCI runtime-spec; its spec sentence is in the table.")
         lines.append("")
-        lines.append("Produced from commit `\(commits.first ?? "?")` (`-dirty`: with uncommitted changes). The TAP files "
-            + "behind every column are committed next to this file; `sha256sum` them to check they are these, and "
-            + "`CONFORMANCE_REPORT_ONLY=1 conformance/results` rebuilds this file from them.")
+        let commit = commits.first ?? "?"
+        lines.append("Made from commit `\(commit)`\(commit.hasSuffix("-dirty") ? " (with uncommitted changes)" : "")"
+            + ". The TAP files behind the columns are committed in conformance/tap/: `sha256sum conformance/tap/*.tap` "
+            + "gives the digests below, and `CONFORMANCE_REPORT_ONLY=1 conformance/results` rebuilds this file from them.")
         lines.append("")
         lines += notes.map { "- \($0)" }
         lines.append("")
