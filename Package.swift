@@ -12,7 +12,6 @@ let package = Package(
         .executable(name: "containerd-shim-petrel-v2", targets: ["containerd-shim-petrel-v2"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Only the shim targets link it (ShimProtocol, TTRPC, the shim binary); petrel stays free of it.
         // No default traits: BinaryDelimitedStreams imports all of Foundation (and ICU's data),
         // which tripled the idle shim's resident binary pages.
@@ -29,12 +28,13 @@ let package = Package(
         ),
         // libseccomp compiles linux.seccomp to BPF in the parent; the child only loads it.
         .systemLibrary(name: "CLibseccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
-        .target(name: "PetrelRuntime", dependencies: ["OCI", "CExecutor", "CLibseccomp"]),
+        // libcap names capabilities and tells the kernel's last one, in the parent only.
+        .systemLibrary(name: "CLibcap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        .target(name: "PetrelRuntime", dependencies: ["OCI", "CExecutor", "CLibseccomp", "CLibcap"]),
         .executableTarget(
             name: "petrel",
             dependencies: [
                 "PetrelRuntime", "OCI", "CExecutor",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The containerd shim: protobuf messages (generated from specs/proto by scripts/gen-proto),
@@ -62,6 +62,8 @@ let package = Package(
         ),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "PetrelRuntimeTests", dependencies: ["PetrelRuntime", "OCI"]),
+        // The command line's parser and declarations, without running a verb.
+        .testTarget(name: "CommandLineTests", dependencies: ["petrel"]),
         // Drives the real petrel binary (PETREL_BIN, default .build/debug/petrel) as root.
         .testTarget(name: "IntegrationTests", dependencies: [], exclude: ["README.md"]),
     ]

@@ -121,18 +121,6 @@ static int close_inherited_fds(pe_child *child) {
     return 0;
 }
 
-/// The highest capability the kernel knows, asked of the kernel itself: the container's
-/// /proc/sys/kernel/cap_last_cap may be fake, and a low value would leave capabilities in
-/// the bounding set.
-static int read_cap_last(void) {
-    int last = 0;
-    for (int cap = 0; cap < 64; cap++) {
-        if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0 && errno == EINVAL) break;
-        last = cap;
-    }
-    return last;
-}
-
 int pe_join_namespaces(pe_child *child) {
     const petrel_plan *plan = child->plan;
     // Open every file first, as runc does: once inside a joined user namespace we may no
@@ -299,9 +287,9 @@ static _Noreturn void exec_main(pe_child *child) {
         pe_fail(&child->error, errno, "exec", "setsid", "", NULL);
         die(child, 1);
     }
-    child->cap_last = read_cap_last();
+    child->cap_last = plan->cap_last;
     if (pe_console(child) != 0 || pe_rlimits(child) != 0 || pe_lsm_labels(child) != 0 || pe_personality(child) != 0) die(child, 1);
-    if (pe_memory_policy(child) != 0) die(child, 1);
+    if (pe_memory_policy(child) != 0 || pe_scheduler_and_io_priority(child) != 0) die(child, 1);
     if (plan->umask >= 0) umask((mode_t)plan->umask);
     run_process(child);
 }
@@ -327,6 +315,8 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (install_stdio(child) != 0 || close_inherited_fds(child) != 0) die(child, 1);
     wait_continue(child);
+    // Now in the container's cgroup (CLONE_INTO_CGROUP, or the parent moved us before CONTINUE).
+    if (pe_final_cpu_affinity(child) != 0) die(child, 1);
     if (pe_proc_attach(child) != 0) die(child, 1);
     if (plan->exec_mode) exec_main(child);
     // Opened with our original host ids: the state directory is root-only, and in a user
@@ -356,7 +346,7 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
     }
     if (pe_loopback_up(child) != 0) die(child, 1);
     umask(0);
-    child->cap_last = read_cap_last();
+    child->cap_last = plan->cap_last;
     if (pe_prepare_root(child) != 0 || pe_mounts(child) != 0 || pe_devices(child) != 0) die(child, 1);
     if (plan->setup_dev_symlinks && pe_dev_symlinks(child) != 0) die(child, 1);
     if (pe_finish_dev(child) != 0) die(child, 1);
@@ -368,7 +358,7 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
     if (pe_switch_root(child) != 0 || pe_sysctls(child) != 0 || pe_masked_and_readonly_paths(child) != 0) die(child, 1);
     if (pe_make_cwd(child) != 0 || pe_root_readonly(child) != 0) die(child, 1);
     if (pe_console(child) != 0 || pe_rlimits(child) != 0 || pe_lsm_labels(child) != 0 || pe_personality(child) != 0) die(child, 1);
-    if (pe_memory_policy(child) != 0) die(child, 1);
+    if (pe_memory_policy(child) != 0 || pe_scheduler_and_io_priority(child) != 0) die(child, 1);
     umask(plan->umask >= 0 ? (mode_t)plan->umask : 022);
 
     run_process(child);

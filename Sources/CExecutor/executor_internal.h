@@ -149,6 +149,15 @@ int pe_lookup_as_user(pe_child *child, bool in_cwd, char *program, size_t size, 
 // --- mempolicy.c (child) ---
 /// linux.memoryPolicy: set_mempolicy(2) for this process (inherited across execve).
 int pe_memory_policy(pe_child *child);
+// --- attributes.c ---
+/// process.scheduler and process.ioPriority on this process (root, before the user switch).
+int pe_scheduler_and_io_priority(pe_child *child);
+/// process.execCPUAffinity.final once in the cgroup, or every CPU (the cgroup's cpuset).
+int pe_final_cpu_affinity(pe_child *child);
+/// Parent side: runs on cpu_initial while cloning. 0: nothing to do, 1: `saved` (of
+/// PETREL_CPU_MASK_WORDS words) holds the affinity to restore, -1 with *error.
+int pe_parent_initial_affinity(const petrel_plan *plan, uint64_t *saved, petrel_error *error);
+void pe_parent_restore_affinity(const uint64_t *saved);
 /// The init. namespaces_done: a first stage already joined and made its namespaces.
 _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespaces_done);
 /// setns into every namespace joined by path (user first), except pid and time.

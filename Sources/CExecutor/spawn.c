@@ -190,6 +190,18 @@ int petrel_spawn(const petrel_plan *plan, petrel_child *child, petrel_error *err
         if (ns->path || ns->clone_flag == CLONE_NEWCGROUP || ns->clone_flag == CLONE_NEWTIME) continue;
         flags |= ns->clone_flag;
     }
+    // process.execCPUAffinity.initial: the child starts on these CPUs, before its cgroup.
+    uint64_t saved_affinity[PETREL_CPU_MASK_WORDS];
+    int affinity = pe_parent_initial_affinity(plan, saved_affinity, error);
+    if (affinity < 0) {
+        petrel_error ignored;
+        restore_parent(&saved, &ignored);
+        close(pe_trusted_proc_fd);
+        pe_trusted_proc_fd = -1;
+        close(pair[0]);
+        close(pair[1]);
+        return -1;
+    }
     int pidfd = -1;
     struct clone_args args;
     memset(&args, 0, sizeof(args));
@@ -207,6 +219,7 @@ int petrel_spawn(const petrel_plan *plan, petrel_child *child, petrel_error *err
         pe_child_main(plan, pair[1], false);
     }
     int clone_errno = errno;
+    if (affinity > 0) pe_parent_restore_affinity(saved_affinity);
     petrel_error restore_error;
     memset(&restore_error, 0, sizeof(restore_error));
     int restored = restore_parent(&saved, &restore_error);

@@ -1,49 +1,38 @@
-import ArgumentParser
 import PetrelRuntime
 
-/// Options shared by `create` and `run`.
-struct ContainerOptions: ParsableArguments {
-    @Option(name: [.customShort("b"), .long], help: "Path to the bundle directory.")
-    var bundle: String = "."
+/// Flags shared by `create` and `run`.
+enum ContainerFlags {
+    static let bundle = Flag("bundle", short: "b", valueName: "DIR", default: ".", help: "Path to the bundle directory.")
+    static let pidFile = Flag("pid-file", valueName: "FILE", help: "File to write the init's pid to.")
+    static let consoleSocket = Flag("console-socket", valueName: "SOCKET", help: "Unix socket that receives the pty master.")
+    static let noPivot = Flag("no-pivot", kind: .bool, help: "Use MS_MOVE and chroot instead of pivot_root.")
+    static let noNewKeyring = Flag("no-new-keyring", kind: .bool, help: "Do not create a session keyring (accepted).")
+    static let preserveFds = Flag("preserve-fds", valueName: "N", default: "0", help: "Pass N extra fds (3..3+N-1) to the container.")
+    static let all = [bundle, pidFile, consoleSocket, noPivot, noNewKeyring, preserveFds]
 
-    @Option(name: .customLong("pid-file"), help: "File to write the init's pid to.")
-    var pidFile: String?
-
-    @Option(name: .customLong("console-socket"), help: "Unix socket that receives the pty master.")
-    var consoleSocket: String?
-
-    @Flag(name: .customLong("no-pivot"), help: "Use MS_MOVE and chroot instead of pivot_root.")
-    var noPivot = false
-
-    @Flag(name: .customLong("no-new-keyring"), help: "Do not create a session keyring (accepted).")
-    var noNewKeyring = false
-
-    @Option(name: .customLong("preserve-fds"), help: "Pass N extra fds (3..3+N-1) to the container.")
-    var preserveFds: Int32 = 0
-
-    func request(id: String, global: GlobalOptions, detached: Bool) throws(RuntimeError) -> CreateRequest {
-        guard preserveFds >= 0 else { throw RuntimeError("--preserve-fds: must not be negative") }
-        var request = CreateRequest(id: id, bundle: bundle)
-        request.pidFile = pidFile
-        request.consoleSocket = consoleSocket
-        request.noPivot = noPivot
+    static func request(_ arguments: Arguments, _ globals: Globals, detached: Bool) throws(UsageError) -> CreateRequest {
+        let preserveFds = try arguments.number(ContainerFlags.preserveFds, as: Int32.self) ?? 0
+        guard preserveFds >= 0 else { throw UsageError(message: "--preserve-fds: must not be negative", verb: arguments.verb) }
+        var request = CreateRequest(id: arguments.operand(0), bundle: arguments.value(bundle) ?? ".")
+        request.pidFile = arguments.value(pidFile)
+        request.consoleSocket = arguments.value(consoleSocket)
+        request.noPivot = arguments.isSet(noPivot)
         request.preserveFds = preserveFds
         request.detached = detached
-        request.cgroupDriver = global.systemdCgroup ? .systemd : .cgroupfs
+        request.cgroupDriver = globals.systemdCgroup ? .systemd : .cgroupfs
         return request
     }
 }
 
-struct Create: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a container (its process waits for start).")
-
-    @OptionGroup var global: GlobalOptions
-    @OptionGroup var options: ContainerOptions
-    @Argument(help: "The container id.") var id: String
-
-    func run() throws {
-        try perform(global) { () throws(RuntimeError) in
-            try global.runtime.create(options.request(id: id, global: global, detached: true))
+extension Verb {
+    static let create = Verb(name: "create", abstract: "Create a container (its process waits for start).",
+                             flags: ContainerFlags.all, operands: [.containerID]) { arguments in
+        let request: CreateRequest
+        do throws(UsageError) {
+            request = try ContainerFlags.request(arguments, Globals(arguments), detached: true)
+        } catch {
+            return usageFailure(error)
         }
+        return perform(arguments) { globals throws(RuntimeError) in try globals.runtime.create(request) }
     }
 }

@@ -1,15 +1,14 @@
-import ArgumentParser
 import PetrelRuntime
 
-struct Delete: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a stopped container (--force kills it first).")
+enum DeleteFlags {
+    static let force = Flag("force", short: "f", kind: .bool, help: "Kill the container if it is not stopped.")
+}
 
-    @OptionGroup var global: GlobalOptions
-    @Flag(name: [.short, .long], help: "Kill the container if it is not stopped.")
-    var force = false
-    @Argument(help: "The container id.") var id: String
-
-    func run() throws {
-        try perform(global) { () throws(RuntimeError) in try global.runtime.delete(id, force: force) }
+extension Verb {
+    static let delete = Verb(name: "delete", abstract: "Delete a stopped container (--force kills it first).",
+                             flags: [DeleteFlags.force], operands: [.containerID]) { arguments in
+        perform(arguments) { globals throws(RuntimeError) in
+            try globals.runtime.delete(arguments.operand(0), force: arguments.isSet(DeleteFlags.force))
+        }
     }
 }

@@ -1,21 +1,18 @@
-import ArgumentParser
 import PetrelRuntime
 
-struct Events: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "events",
-        abstract: "Display container events: OOM notifications and cpu, memory, pids and IO statistics.",
-        discussion: "Stats are printed every --interval as JSON lines, with runc's field names.")
+enum EventsFlags {
+    static let interval = Flag("interval", valueName: "DURATION", default: "5s", help: "The stats collection interval (a Go duration).")
+    static let stats = Flag("stats", kind: .bool, help: "Display the container's stats once, then exit.")
+}
 
-    @OptionGroup var global: GlobalOptions
-    @Option(help: "The stats collection interval (a Go duration).")
-    var interval: String = "5s"
-    @Flag(help: "Display the container's stats once, then exit.")
-    var stats = false
-    @Argument(help: "The container id.") var id: String
-
-    func run() throws {
-        try perform(global) { () throws(RuntimeError) in
+extension Verb {
+    static let events = Verb(
+        name: "events", abstract: "Display container events: OOM notifications and cpu, memory, pids and IO statistics.",
+        discussion: "Stats are printed every --interval as JSON lines, with runc's field names.",
+        flags: [EventsFlags.interval, EventsFlags.stats], operands: [.containerID]
+    ) { arguments in
+        perform(arguments) { globals throws(RuntimeError) in
+            let interval = arguments.value(EventsFlags.interval) ?? "5s"
             let nanoseconds: Int64
             do throws(RuntimeError) {
                 nanoseconds = try Units.duration(interval)
@@ -23,7 +20,8 @@ struct Events: ParsableCommand {
                 throw RuntimeError("--interval: \(error.message)")
             }
             // Written unbuffered: a consumer reads the stream as it comes.
-            try global.runtime.events(id, statsOnly: stats, interval: nanoseconds) { writeAll(1, $0 + "\n") }
+            try globals.runtime.events(arguments.operand(0), statsOnly: arguments.isSet(EventsFlags.stats),
+                                       interval: nanoseconds) { writeAll(1, $0 + "\n") }
         }
     }
 }

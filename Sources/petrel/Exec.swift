@@ -1,65 +1,67 @@
-import ArgumentParser
 import PetrelRuntime
-#if canImport(Glibc)
-import Glibc
-#endif
 
-struct Exec: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "exec", abstract: "Run a new process inside a container.",
-        usage: "petrel exec [options] <container-id> <command> [args...]  ||  petrel exec -p process.json <container-id>")
+enum ExecFlags {
+    static let consoleSocket = Flag("console-socket", valueName: "SOCKET", help: "Unix socket that receives the pty master.")
+    static let cwd = Flag("cwd", valueName: "DIR", help: "Working directory inside the container.")
+    static let env = Flag("env", short: "e", kind: .values, valueName: "KEY=VALUE", help: "Set an environment variable.")
+    static let tty = Flag("tty", short: "t", kind: .bool, help: "Allocate a pseudo-TTY.")
+    static let user = Flag("user", short: "u", valueName: "UID[:GID]", help: "UID[:GID] to run as.")
+    static let additionalGids = Flag("additional-gids", short: "g", kind: .values, valueName: "GID", help: "An additional gid.")
+    static let process = Flag("process", short: "p", valueName: "FILE", help: "Path to a process.json.")
+    static let detach = Flag("detach", short: "d", kind: .bool, help: "Do not wait for the process.")
+    static let pidFile = Flag("pid-file", valueName: "FILE", help: "File to write the process's pid to.")
+    static let processLabel = Flag("process-label", valueName: "LABEL", help: "SELinux label for the process.")
+    static let apparmor = Flag("apparmor", valueName: "PROFILE", help: "AppArmor profile for the process.")
+    static let noNewPrivs = Flag("no-new-privs", kind: .bool, help: "Set no_new_privs for the process.")
+    static let cap = Flag("cap", short: "c", kind: .values, valueName: "CAP",
+                          help: "Add a capability (bounding, effective, permitted; never inheritable).")
+    static let preserveFds = Flag("preserve-fds", valueName: "N", default: "0", help: "Pass N extra fds (3..3+N-1).")
+    static let ignorePaused = Flag("ignore-paused", kind: .bool, help: "Allow exec in a paused container.")
+    static let cgroup = Flag("cgroup", kind: .values, valueName: "[CONTROLLER[,CONTROLLER]:]PATH",
+                             help: "Run in an existing sub-cgroup.")
+    static let all = [consoleSocket, cwd, env, tty, user, additionalGids, process, detach, pidFile, processLabel,
+                      apparmor, noNewPrivs, cap, preserveFds, ignorePaused, cgroup]
 
-    @OptionGroup var global: GlobalOptions
-    @Option(name: .customLong("console-socket"), help: "Unix socket that receives the pty master.")
-    var consoleSocket: String?
-    @Option(help: "Working directory inside the container.") var cwd: String?
-    @Option(name: [.customShort("e"), .long], help: "Set an environment variable (KEY=value).") var env: [String] = []
-    @Flag(name: [.customShort("t"), .long], help: "Allocate a pseudo-TTY.") var tty = false
-    @Option(name: [.customShort("u"), .long], help: "UID[:GID] to run as.") var user: String?
-    @Option(name: [.customShort("g"), .customLong("additional-gids")], help: "An additional gid.") var additionalGids: [UInt32] = []
-    @Option(name: [.customShort("p"), .long], help: "Path to a process.json.") var process: String?
-    @Flag(name: [.customShort("d"), .long], help: "Do not wait for the process.") var detach = false
-    @Option(name: .customLong("pid-file"), help: "File to write the process's pid to.") var pidFile: String?
-    @Option(name: .customLong("process-label"), help: "SELinux label for the process.") var processLabel: String?
-    @Option(help: "AppArmor profile for the process.") var apparmor: String?
-    @Flag(name: .customLong("no-new-privs"), help: "Set no_new_privs for the process.") var noNewPrivs = false
-    @Option(name: [.customShort("c"), .long], help: "Add a capability (bounding, effective, permitted; never inheritable).") var cap: [String] = []
-    @Option(name: .customLong("preserve-fds"), help: "Pass N extra fds (3..3+N-1).") var preserveFds: Int32 = 0
-    @Flag(name: .customLong("ignore-paused"), help: "Allow exec in a paused container.") var ignorePaused = false
-    @Option(name: .customLong("cgroup"), help: "Run in an existing sub-cgroup: [CONTROLLER[,CONTROLLER]:]PATH (repeatable).")
-    var cgroup: [String] = []
-    @Argument(help: "The container id.") var id: String
-    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String] = []
+    static func request(_ arguments: Arguments) throws(UsageError) -> ExecRequest {
+        let preserveFds = try arguments.number(ExecFlags.preserveFds, as: Int32.self) ?? 0
+        guard preserveFds >= 0 else { throw UsageError(message: "--preserve-fds: must not be negative", verb: arguments.verb) }
+        var request = ExecRequest(id: arguments.operand(0))
+        let command = Array(arguments.operands.dropFirst())
+        request.processFile = arguments.value(process)
+        request.args = command.first == "--" ? Array(command.dropFirst()) : command
+        request.terminal = arguments.isSet(tty)
+        request.cwd = arguments.value(cwd)
+        request.env = arguments.values(env)
+        request.user = arguments.value(user)
+        request.additionalGids = try arguments.numbers(additionalGids, as: UInt32.self)
+        request.capabilities = arguments.values(cap)
+        request.noNewPrivileges = arguments.isSet(noNewPrivs)
+        request.apparmorProfile = arguments.value(apparmor)
+        request.processLabel = arguments.value(processLabel)
+        request.consoleSocket = arguments.value(consoleSocket)
+        request.pidFile = arguments.value(pidFile)
+        request.detached = arguments.isSet(detach)
+        request.preserveFds = preserveFds
+        request.ignorePaused = arguments.isSet(ignorePaused)
+        request.subCgroups = arguments.values(cgroup)
+        return request
+    }
+}
 
-    func run() throws {
+extension Verb {
+    static let exec = Verb(
+        name: "exec", abstract: "Run a new process inside a container.", flags: ExecFlags.all,
+        operands: [.containerID, Operand(name: "command", help: "The command and its arguments (or -p process.json).", rest: true)]
+    ) { arguments in
+        let request: ExecRequest
+        do throws(UsageError) {
+            request = try ExecFlags.request(arguments)
+        } catch {
+            return usageFailure(error)
+        }
         var code: Int32 = 0
         // runc exits 255 when exec itself fails (the process's own codes are 0-255 too).
-        do {
-            try performVerb(global.globals) { () throws(RuntimeError) in
-            guard preserveFds >= 0 else { throw RuntimeError("--preserve-fds: must not be negative") }
-            var request = ExecRequest(id: id)
-            request.processFile = process
-            request.args = command.first == "--" ? Array(command.dropFirst()) : command
-            request.terminal = tty
-            request.cwd = cwd
-            request.env = env
-            request.user = user
-            request.additionalGids = additionalGids
-            request.capabilities = cap
-            request.noNewPrivileges = noNewPrivs
-            request.apparmorProfile = apparmor
-            request.processLabel = processLabel
-            request.consoleSocket = consoleSocket
-            request.pidFile = pidFile
-            request.detached = detach
-            request.preserveFds = preserveFds
-            request.ignorePaused = ignorePaused
-            request.subCgroups = cgroup
-            code = try global.runtime.exec(request)
-            }
-        } catch {
-            throw ExitCode(255)
-        }
-        if code != 0 { throw ExitCode(code) }
+        let status = perform(arguments) { globals throws(RuntimeError) in code = try globals.runtime.exec(request) }
+        return status != 0 ? 255 : code
     }
 }

@@ -1,18 +1,17 @@
-import ArgumentParser
 import PetrelRuntime
 
-struct Kill: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "kill", abstract: "Send a signal (default SIGTERM) to a container.")
+enum KillFlags {
+    static let all = Flag("all", short: "a", kind: .bool, help: "Signal every process of the container.")
+}
 
-    @OptionGroup var global: GlobalOptions
-    @Flag(name: [.short, .long], help: "Signal every process of the container.")
-    var all = false
-    @Argument(help: "The container id.") var id: String
-    @Argument(help: "Signal name or number.") var signal: String = "SIGTERM"
-
-    func run() throws {
-        try perform(global) { () throws(RuntimeError) in
-            try global.runtime.kill(id, signal: Signals.parse(signal), all: all)
+extension Verb {
+    static let kill = Verb(
+        name: "kill", abstract: "Send a signal (default SIGTERM) to a container.", flags: [KillFlags.all],
+        operands: [.containerID, Operand(name: "signal", help: "Signal name or number (default SIGTERM).", optional: true)]
+    ) { arguments in
+        perform(arguments) { globals throws(RuntimeError) in
+            let signal = arguments.operands.count > 1 ? arguments.operand(1) : "SIGTERM"
+            try globals.runtime.kill(arguments.operand(0), signal: Signals.parse(signal), all: arguments.isSet(KillFlags.all))
         }
     }
 }

@@ -1,133 +1,110 @@
-import ArgumentParser
 import PetrelRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
 
 @main
-struct Petrel: ParsableCommand {
+enum Petrel {
     static let version = "0.1.0"
+    static let versionText = "petrel version \(version)\nspec: 1.2.0"
+    static let abstract = "Petrel: an OCI container runtime (runc-compatible command line)."
 
-    static let configuration = CommandConfiguration(
-        commandName: "petrel",
-        abstract: "Petrel: an OCI container runtime (runc-compatible command line).",
-        version: "petrel version \(version)\nspec: 1.2.0",
-        subcommands: [
-            Create.self, Start.self, State.self, Kill.self, Delete.self, Run.self, List.self,
-            SpecCommand.self, Exec.self, Ps.self, Pause.self, Resume.self, Update.self, Events.self,
-            Features.self,
-        ]
-    )
+    static let parser = Parser(
+        verbs: [.create, .start, .state, .kill, .delete, .run, .list, .spec, .exec, .ps, .pause, .resume,
+                .update, .events, .features],
+        globals: GlobalFlags.all)
 
-    @OptionGroup var global: GlobalOptions
-
-    /// runc exits 1 on usage errors too (ArgumentParser would use 64).
-    static func main() {
-        ProtectedExecutable.ensure()
-        FastPath.runIfHandled(CommandLine.arguments.dropFirst())
-        var arguments = Array(CommandLine.arguments.dropFirst())
-        checkVerb(&arguments)
-        do {
-            var command = try parseAsRoot(arguments)
-            try command.run()
-        } catch {
-            let code = exitCode(for: error)
-            if code == .validationFailure {
-                let message = fullMessage(for: error)
-                let line = Array((message + "\n").utf8)
-                _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-                Glibc.exit(1)
-            }
-            exit(withError: error)
-        }
-    }
-}
-
-extension Petrel {
     /// Verbs runc has that Petrel does not implement yet: named as unsupported rather than
-    /// reported as a usage error.
+    /// reported as an unknown command.
     static let unsupportedVerbs = ["checkpoint", "restore"]
 
-    /// What ArgumentParser would get wrong for runc's callers: `-v` before the verb is
-    /// `--version`; an unknown verb (even with `-h`) is an error with a non-zero exit, not
-    /// the root help; an unsupported verb says so.
-    static func checkVerb(_ arguments: inout [String]) {
-        var index = 0
-        while index < arguments.count {
-            let argument = arguments[index]
-            if argument == "-v" {
-                arguments[index] = "--version"
-                return
+    static func main() {
+        ProtectedExecutable.ensure()
+        exit(dispatch(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    /// runc's contract: usage errors exit 1, an unknown command 3, help and version 0.
+    static func dispatch(_ argv: [String]) -> Int32 {
+        do throws(UsageError) {
+            switch try parser.parse(argv) {
+            case .call(let arguments):
+                return arguments.verb.run(arguments)
+            case .version:
+                writeAll(1, versionText + "\n")
+                return 0
+            case .help(let verb):
+                writeAll(1, Help.text(for: verb, in: parser, abstract: abstract))
+                return 0
+            case .unknownVerb(let name):
+                if unsupportedVerbs.contains(name) {
+                    writeAll(2, "petrel: \"\(name)\" is not supported by this build of petrel\n")
+                    return 1
+                }
+                writeAll(2, "petrel: unknown command \"\(name)\" (see petrel --help)\n")
+                return 3
             }
-            if ["--root", "--log", "--log-format"].contains(argument) {
-                index += 2
-                continue
-            }
-            if argument.hasPrefix("-") {
-                index += 1
-                continue
-            }
-            let known = configuration.subcommands.compactMap { $0.configuration.commandName }
-            if known.contains(argument) || argument == "help" { return }
-            let message = unsupportedVerbs.contains(argument)
-                ? "petrel: \"\(argument)\" is not supported by this build of petrel"
-                : "petrel: unknown command \"\(argument)\" (see petrel --help)"
-            let line = Array((message + "\n").utf8)
-            _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-            Glibc.exit(unsupportedVerbs.contains(argument) ? 1 : 3)
+        } catch {
+            var text = "petrel: \(error.message)\n"
+            if let verb = error.verb { text += "Usage: \(Help.usage(verb))\nSee 'petrel \(verb.name) --help'.\n" }
+            writeAll(2, text)
+            return 1
         }
     }
 }
 
 /// runc's global flags. They may stand before or after the verb.
-struct GlobalOptions: ParsableArguments {
-    @Option(help: "Root directory for container state.")
-    var root: String = "/run/petrel"
-
-    @Option(help: "Log file (default: stderr).")
-    var log: String?
-
-    @Option(name: .customLong("log-format"), help: "Log format: text or json.")
-    var logFormat: String = "text"
-
-    @Flag(help: "Log debug messages.")
-    var debug = false
-
-    @Flag(
-        name: .customLong("systemd-cgroup"),
-        help: ArgumentHelp(
-            "Read linux.cgroupsPath as systemd's \"slice:prefix:name\".",
-            discussion: """
-                Emulated on cgroupfs: the cgroup goes where runc's systemd driver puts it \
-                (e.g. system.slice:petrel:abc -> /system.slice/petrel-abc.scope), but it is \
-                made with mkdir and no systemd unit is created (there is no systemd to ask).
-                """))
-    var systemdCgroup = false
-
-    var runtime: Runtime { Runtime(root: root) }
-
-    var globals: Globals {
-        Globals(root: root, log: log, logFormat: logFormat, debug: debug, systemdCgroup: systemdCgroup)
-    }
+enum GlobalFlags {
+    static let root = Flag("root", valueName: "DIR", default: "/run/petrel", help: "Root directory for container state.")
+    static let log = Flag("log", valueName: "FILE", help: "Log file (default: stderr).")
+    static let logFormat = Flag("log-format", valueName: "FORMAT", default: "text", help: "Log format: text or json.")
+    static let debug = Flag("debug", kind: .bool, help: "Log debug messages.")
+    static let systemdCgroup = Flag(
+        "systemd-cgroup", kind: .bool,
+        help: "Read linux.cgroupsPath as systemd's \"slice:prefix:name\". Emulated on cgroupfs: the cgroup "
+            + "goes where runc's systemd driver puts it (system.slice:petrel:abc -> "
+            + "/system.slice/petrel-abc.scope), made with mkdir; no systemd unit is created.")
+    static let all = [root, log, logFormat, debug, systemdCgroup]
 }
 
-/// The global flags as plain values (shared with the hand-parsed fast path).
+/// The global flags as plain values.
 struct Globals: Equatable {
     var root = "/run/petrel"
     var log: String?
     var logFormat = "text"
     var debug = false
     var systemdCgroup = false
+
+    init() {}
+
+    init(_ arguments: Arguments) {
+        root = arguments.value(GlobalFlags.root) ?? root
+        log = arguments.value(GlobalFlags.log)
+        logFormat = arguments.value(GlobalFlags.logFormat) ?? logFormat
+        debug = arguments.isSet(GlobalFlags.debug)
+        systemdCgroup = arguments.isSet(GlobalFlags.systemdCgroup)
+    }
+
+    var runtime: Runtime { Runtime(root: root) }
 }
 
 /// Runs a verb with runc's error contract: one error line (stderr and/or the log file)
 /// and exit status 1.
-func perform(_ global: GlobalOptions, _ body: () throws(RuntimeError) -> Void) throws {
-    do {
-        try performVerb(global.globals, body)
+func perform(_ arguments: Arguments, _ body: (Globals) throws(RuntimeError) -> Void) -> Int32 {
+    let globals = Globals(arguments)
+    do throws(RuntimeError) {
+        try performVerb(globals) { () throws(RuntimeError) in try body(globals) }
+        return 0
     } catch {
-        throw ExitCode(1)
+        return 1
     }
+}
+
+/// A verb's usage error found after parsing (a bad number): the same contract as the parser's.
+func usageFailure(_ error: UsageError) -> Int32 {
+    var text = "petrel: \(error.message)\n"
+    if let verb = error.verb { text += "Usage: \(Help.usage(verb))\n" }
+    writeAll(2, text)
+    return 1
 }
 
 /// Configures logging, runs the verb, and logs its failure; throws the failure on.

@@ -23,24 +23,9 @@ enum ProtectedExecutable {
         exit(1)
     }
 
-    /// --log, --log-format and --debug, wherever they stand (the verb is not parsed yet).
+    /// The global flags as the parser reads them (defaults when the line does not parse).
     static func logGlobals(_ arguments: ArraySlice<String>) -> Globals {
-        var globals = Globals()
-        var rest = arguments
-        while let argument = rest.popFirst(), argument != "--" {
-            var name = argument
-            var inline: String?
-            if let equals = argument.firstIndex(of: "=") {
-                name = String(argument[..<equals])
-                inline = String(argument[argument.index(after: equals)...])
-            }
-            switch name {
-            case "--log": globals.log = inline ?? rest.popFirst()
-            case "--log-format": globals.logFormat = inline ?? rest.popFirst() ?? globals.logFormat
-            case "--debug": globals.debug = true
-            default: break
-            }
-        }
-        return globals
+        guard case .call(let call)? = try? Petrel.parser.parse(Array(arguments)) else { return Globals() }
+        return Globals(call)
     }
 }

@@ -1,24 +1,24 @@
-import ArgumentParser
 import PetrelRuntime
 
-struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Create and start a container; in the foreground, wait and exit with its code.")
+enum RunFlags {
+    static let detach = Flag("detach", short: "d", kind: .bool, help: "Detach from the container's process.")
+    static let keep = Flag("keep", kind: .bool, help: "Do not delete the container after it exits.")
+}
 
-    @OptionGroup var global: GlobalOptions
-    @OptionGroup var options: ContainerOptions
-    @Flag(name: [.short, .long], help: "Detach from the container's process.")
-    var detach = false
-    @Flag(name: .customLong("keep"), help: "Do not delete the container after it exits.")
-    var keep = false
-    @Argument(help: "The container id.") var id: String
-
-    func run() throws {
-        var code: Int32 = 0
-        try perform(global) { () throws(RuntimeError) in
-            var request = try options.request(id: id, global: global, detached: detach)
-            request.keep = keep
-            code = try global.runtime.run(request)
+extension Verb {
+    static let run = Verb(
+        name: "run", abstract: "Create and start a container; in the foreground, wait and exit with its code.",
+        flags: ContainerFlags.all + [RunFlags.detach, RunFlags.keep], operands: [.containerID]
+    ) { arguments in
+        var request: CreateRequest
+        do throws(UsageError) {
+            request = try ContainerFlags.request(arguments, Globals(arguments), detached: arguments.isSet(RunFlags.detach))
+        } catch {
+            return usageFailure(error)
         }
-        if code != 0 { throw ExitCode(code) }
+        request.keep = arguments.isSet(RunFlags.keep)
+        var code: Int32 = 0
+        let status = perform(arguments) { globals throws(RuntimeError) in code = try globals.runtime.run(request) }
+        return status != 0 ? status : code
     }
 }

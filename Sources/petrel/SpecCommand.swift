@@ -1,21 +1,18 @@
-import ArgumentParser
 import OCI
 import PetrelRuntime
 
-struct SpecCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "spec", abstract: "Write a default config.json into the bundle.")
+enum SpecFlags {
+    static let bundle = Flag("bundle", short: "b", valueName: "DIR", default: ".", help: "Bundle directory to write config.json into.")
+    static let rootless = Flag("rootless", kind: .bool, help: "A config for a rootless container.")
+}
 
-    @OptionGroup var global: GlobalOptions
-    @Option(name: [.customShort("b"), .long], help: "Bundle directory to write config.json into.")
-    var bundle: String = "."
-    @Flag(help: "A config for a rootless container.")
-    var rootless = false
-
-    func run() throws {
-        try perform(global) { () throws(RuntimeError) in
-            let path = FileSystem.absolute(bundle) + "/config.json"
+extension Verb {
+    static let spec = Verb(name: "spec", abstract: "Write a default config.json into the bundle.",
+                           flags: [SpecFlags.bundle, SpecFlags.rootless]) { arguments in
+        perform(arguments) { _ throws(RuntimeError) in
+            let path = FileSystem.absolute(arguments.value(SpecFlags.bundle) ?? ".") + "/config.json"
             if FileSystem.exists(path) { throw RuntimeError("File \(path) exists. Remove it first") }
-            let spec = Spec.runcDefault(rootless: rootless)
+            let spec = Spec.runcDefault(rootless: arguments.isSet(SpecFlags.rootless))
             let bytes: [UInt8]
             do {
                 bytes = Array(try OCIJSON.encoder(pretty: true).encode(spec))

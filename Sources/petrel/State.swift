@@ -1,15 +1,10 @@
-import ArgumentParser
 import PetrelRuntime
 
-struct State: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "state", abstract: "Print the state of a container as JSON.")
-
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container id.") var id: String
-
-    func run() throws {
-        try perform(global) { () throws(RuntimeError) in
-            print(try global.runtime.state(id).json())
+extension Verb {
+    static let state = Verb(name: "state", abstract: "Print the state of a container as JSON.",
+                            operands: [.containerID]) { arguments in
+        perform(arguments) { globals throws(RuntimeError) in
+            writeAll(1, try globals.runtime.state(arguments.operand(0)).json() + "\n")
         }
     }
 }

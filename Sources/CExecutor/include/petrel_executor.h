@@ -151,6 +151,10 @@ typedef struct {
     uint64_t cap_inheritable;
     uint64_t cap_permitted;
     uint64_t cap_ambient;
+    // The kernel's highest capability (libcap's cap_max_bits() - 1 in the parent, which asks
+    // the kernel with PR_CAPBSET_READ, never the container's possibly fake
+    // /proc/sys/kernel/cap_last_cap): the bounding set is dropped up to it.
+    int cap_last;
     const petrel_rlimit *rlimits;
     size_t rlimit_count;
     int set_oom_score_adj;
@@ -206,7 +210,32 @@ typedef struct {
     int mempolicy_mode;          // MPOL_* | MPOL_F_* (checked by the planner)
     const unsigned long *mempolicy_nodes;  // node bit mask, NULL for none
     unsigned long mempolicy_maxnode;       // set_mempolicy's maxnode (bits + 1), 0 with no mask
+    // --- process.scheduler and process.ioPriority (runtime-spec 1.2) ---
+    // Set by the process on itself once it is in its namespaces and cgroup, still root with
+    // every capability (before the user switch, seccomp and exec), as runc does.
+    int sched_set;               // 0: keep the inherited policy
+    uint32_t sched_policy;       // SCHED_* (checked by the planner)
+    uint64_t sched_flags;        // SCHED_FLAG_*
+    int32_t sched_nice;
+    uint32_t sched_priority;     // SCHED_FIFO / SCHED_RR only
+    uint64_t sched_runtime;      // SCHED_DEADLINE only, nanoseconds
+    uint64_t sched_deadline;
+    uint64_t sched_period;
+    int sched_cpus_restricted;   // linux.resources.cpu.cpus set: explains an EPERM (SCHED_DEADLINE)
+    int ioprio_set;              // 0: keep the inherited I/O priority
+    int ioprio;                  // IOPRIO_PRIO_VALUE(class, level), ioprio_set(IOPRIO_WHO_PROCESS, 0, .)
+    // --- CPU affinity (process.execCPUAffinity; exec only) ---
+    // Masks of PETREL_CPU_MASK_WORDS words. cpu_initial: petrel_spawn runs on these CPUs while
+    // it clones (the child inherits them before it joins the cgroup), then restores its own.
+    // cpu_final: the process's affinity once it is in its cgroup; NULL: every CPU, which the
+    // kernel narrows to the cgroup's cpuset (runc 1.3: the runtime's own affinity is not
+    // inherited).
+    const uint64_t *cpu_initial;
+    const uint64_t *cpu_final;
 } petrel_plan;
+
+/// Words of a CPU mask in the plan: 8192 CPUs.
+#define PETREL_CPU_MASK_WORDS 128
 
 // ---------------------------------------------------------------------------------------
 // Reporting

@@ -41,6 +41,11 @@ public enum SpecValidator {
         for (index, variable) in (process.env ?? []).enumerated() where !variable.contains("=") {
             throw fail("process.env[\(index)]", "expected KEY=value, got \(JSONText.quote(variable))")
         }
+        do throws(RuntimeError) {
+            try ProcessAttributes.validate(process)
+        } catch {
+            throw RuntimeError("\(configPath): \(error.message)")
+        }
         guard let linux = spec.linux else { throw fail("linux", "required on Linux") }
 
         var seen: Set<LinuxNamespaceType> = []

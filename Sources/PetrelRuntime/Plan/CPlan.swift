@@ -114,6 +114,7 @@ extension ExecutionPlan {
             plan.cap_inheritable = capabilities.inheritable
             plan.cap_permitted = capabilities.permitted
             plan.cap_ambient = capabilities.ambient
+            plan.cap_last = Capabilities.last
         }
         plan.rlimits = arena.array(rlimits.map { petrel_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) })
         plan.rlimit_count = rlimits.count
@@ -150,6 +151,29 @@ extension ExecutionPlan {
             plan.mempolicy_nodes = arena.array(memoryPolicy.nodemask.map { UInt($0) })
             plan.mempolicy_maxnode = UInt(memoryPolicy.maxnode)
         }
+        if let scheduler {
+            plan.sched_set = 1
+            plan.sched_policy = scheduler.policy
+            plan.sched_flags = scheduler.flags
+            plan.sched_nice = scheduler.nice
+            plan.sched_priority = scheduler.priority
+            plan.sched_runtime = scheduler.runtime
+            plan.sched_deadline = scheduler.deadline
+            plan.sched_period = scheduler.period
+        }
+        plan.sched_cpus_restricted = cpusRestricted ? 1 : 0
+        if let ioPriority {
+            plan.ioprio_set = 1
+            plan.ioprio = ioPriority
+        }
+        plan.cpu_initial = cpuAffinityInitial.flatMap { arena.array(Self.fixedMask($0)) }
+        plan.cpu_final = cpuAffinityFinal.flatMap { arena.array(Self.fixedMask($0)) }
         return plan
+    }
+
+    /// The executor reads exactly PETREL_CPU_MASK_WORDS words.
+    static func fixedMask(_ mask: [UInt64]) -> [UInt64] {
+        let words = Int(PETREL_CPU_MASK_WORDS)
+        return Array((mask + [UInt64](repeating: 0, count: max(0, words - mask.count))).prefix(words))
     }
 }

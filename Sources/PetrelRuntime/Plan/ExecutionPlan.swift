@@ -119,6 +119,16 @@ public struct ExecutionPlan: Sendable, Equatable {
     public var seccomp: CompiledSeccomp?
     public var apparmorProfile: String?
     public var selinuxLabel: String?
+    /// process.scheduler and process.ioPriority (IOPRIO_PRIO_VALUE), set by the process
+    /// itself before the user switch.
+    public var scheduler: ProcessAttributes.Scheduler?
+    public var ioPriority: Int32?
+    /// process.execCPUAffinity (exec only): `initial` is the runtime's own affinity while it
+    /// clones; `final` the process's once in the cgroup (nil: every CPU the cgroup allows).
+    public var cpuAffinityInitial: [UInt64]?
+    public var cpuAffinityFinal: [UInt64]?
+    /// linux.resources.cpu.cpus is set: an EPERM from sched_setattr is then explained.
+    public var cpusRestricted = false
 
     public var preserveFds: Int32 = 0
     /// The process's fds 0, 1 and 2 (each >= 3 in the caller), or nil: the caller's own stdio.

@@ -93,7 +93,15 @@ public struct PlanBuilder {
             ExecutionPlan.Sysctl(path: $0.key.replacingDots(), value: $0.value)
         }
 
-        if let process = spec.process { try planProcess(process, version: spec.ociVersion, into: &plan) }
+        if let process = spec.process {
+            try planProcess(process, version: spec.ociVersion, into: &plan)
+            // config.md: execCPUAffinity "is not applicable to the container's init process"
+            // (runc and crun ignore it there too); it was validated all the same.
+            if process.execCPUAffinity != nil {
+                Logger.shared.debug("process.execCPUAffinity applies to exec'd processes only, not to the init")
+            }
+        }
+        plan.cpusRestricted = !(linux?.resources?.cpu?.cpus ?? "").isEmpty
         if let seccomp = linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(seccomp) }
         if let profile = spec.process?.apparmorProfile, !profile.isEmpty {
             guard securityModules.apparmor else {
@@ -137,6 +145,11 @@ public struct PlanBuilder {
                                     path: "/proc/\(initPid)/ns/\(NamespaceFlag.procName(namespace.type))")
         }
         try planProcess(process, version: spec.ociVersion, into: &plan)
+        plan.cpusRestricted = !(spec.linux?.resources?.cpu?.cpus ?? "").isEmpty
+        if let affinity = process.execCPUAffinity {
+            plan.cpuAffinityInitial = try ProcessAttributes.cpuMask(affinity.initial, field: "process.execCPUAffinity.initial")
+            plan.cpuAffinityFinal = try ProcessAttributes.cpuMask(affinity.final, field: "process.execCPUAffinity.final")
+        }
         if let policy = spec.linux?.memoryPolicy { plan.memoryPolicy = try MemoryPolicy.plan(policy) }
         if let seccomp = spec.linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(seccomp) }
         if let profile = process.apparmorProfile, !profile.isEmpty {
@@ -198,6 +211,12 @@ public struct PlanBuilder {
                 throw RuntimeError("process.rlimits[\(index)]: soft limit \(limit.soft) is above hard limit \(limit.hard)")
             }
             return ExecutionPlan.Rlimit(resource: resource, soft: limit.soft, hard: limit.hard)
+        }
+        if let scheduler = process.scheduler {
+            plan.scheduler = try ProcessAttributes.scheduler(scheduler, field: "process.scheduler")
+        }
+        if let priority = process.ioPriority {
+            plan.ioPriority = try ProcessAttributes.ioPriority(priority, field: "process.ioPriority")
         }
         if let score = process.oomScoreAdj {
             guard (-1000...1000).contains(score) else {

@@ -38,6 +38,8 @@ struct Checker {
         "personality": { $0.checkPersonality() },
         "memory-policy": { $0.checkMemoryPolicy() },
         "net-devices": { $0.checkNetDevices() },
+        "scheduler": { $0.checkScheduler() },
+        "cpu-affinity": { $0.checkCPUAffinity() },
         // file system
         "mounts": { $0.checkMounts() },
         "mount-order": { $0.checkMountOrder() },

@@ -17,6 +17,7 @@ func say(_ text: String) {
 
 let allCases: [Case] = LifecycleCases.all + ErrorCases.all + ProcessCases.all + NamespaceCases.all
     + TerminalCases.all + FilesystemCases.all + DeviceCases.all + CgroupCases.all + SeccompCases.all + HookCases.all + Spec13Cases.all
+    + ProcessAttributeCases.all
 
 func fatal(_ message: String) -> Never {
     FileHandleOut.stderr("oci-conformance: \(message)\n")

@@ -5,8 +5,9 @@ import Glibc
 /// what must fail, and that a failed create leaves nothing behind.
 enum ErrorCases {
     /// create must fail for this config, leave no container and no cgroup behind, and say
-    /// which field is wrong (`field`, its JSON path) on stderr or in the `--log` file.
-    static func refusedCreate(_ f: inout Fixture, _ what: String, field: String) throws {
+    /// which field is wrong (`field`, its JSON path) on stderr or in the `--log` file; `words`
+    /// also count as naming it (a feature's common name, such as "RDT" for linux.intelRdt).
+    static func refusedCreate(_ f: inout Fixture, _ what: String, field: String, words: [String] = []) throws {
         let id = f.newID()
         let cgroup = try f.useOwnCgroupsPath(id)
         let (result, log) = f.createLogged(id)
@@ -15,7 +16,7 @@ enum ErrorCases {
         let state = f.runtime(["state", id])
         try f.require(!state.succeeded, "a failed create left a container behind: \(state.stdout.trimmed)")
         try f.require(leftovers.isEmpty, "a failed create left its cgroup behind: \(leftovers.joined(separator: ", "))")
-        try f.requireNamed(field, in: result, log: log)
+        try f.requireNamed(field, in: result, log: log, words: words)
     }
 
     /// The index the next element appended to the array at `path` will have.

@@ -250,7 +250,7 @@ enum HookCases {
         Case("hooks.path-relative", "a relative hook path: error",
              spec: "config.md Hooks: path: \"This specification extends the IEEE standard in that **`path`** MUST be absolute\"") { f in
             f.config["hooks"] = ["createRuntime": [["path": "bin/sh", "args": ["sh", "-c", "true"]]]]
-            try refusedByHook(&f, "relative path")
+            try refusedByHook(&f, "relative path", field: "hooks.createRuntime[0].path")
         },
         Case("hooks.timeout-zero", "a hook timeout of 0: error",
              spec: "config.md Hooks: timeout: \"If set, `timeout` MUST be greater than zero\"") { f in
