@@ -75,7 +75,18 @@ int petrel_exec_fifo_release(const char *path, int pidfd, pid_t pid, petrel_erro
             break;
         }
         // Nothing for 100 ms (the init writes at once when it waits for us): is it still there?
-        if (ready == 0 && got == 0 && pid > 0 && !holds_file(pid, fifo)) { result = 3; break; }
+        if (ready == 0 && got == 0 && pid > 0 && !holds_file(pid, fifo)) {
+            // The init writes its byte before it closes its O_PATH fd of the fifo, so a byte
+            // there now means it got past the fifo while /proc was being read (a slow init
+            // under load): go on reading, it is not an earlier release.
+            ssize_t n = read(fifo, data, sizeof(data));
+            if (n > 0) {
+                got = (size_t)n;
+                continue;
+            }
+            result = 3;
+            break;
+        }
         if (fds[0].revents & (POLLIN | POLLHUP)) {
             char scratch[256];
             bool full = got >= sizeof(data);
