@@ -11,7 +11,10 @@ let package = Package(
     targets: [
         // JSON values and small helpers shared by the runner and the checker.
         .target(name: "ConformanceKit"),
-        .executableTarget(name: "oci-check", dependencies: ["ConformanceKit"]),
+        // libcap names the capabilities (cap_from_name, cap_to_name); libcap-dev ships the
+        // libcap.a the static oci-check links.
+        .systemLibrary(name: "CLibcap", providers: [.apt(["libcap-dev"])]),
+        .executableTarget(name: "oci-check", dependencies: ["ConformanceKit", "CLibcap"]),
         .executableTarget(name: "oci-conformance", dependencies: ["ConformanceKit"]),
     ]
 )

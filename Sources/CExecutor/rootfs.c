@@ -196,6 +196,9 @@ int pe_prepare_root(pe_child *child) {
     // pivot_root refuses shared mounts and an unbindable "/" refuses the rootfs bind below:
     // keep "/" a slave until after the switch, where pe_switch_root applies them.
     if (propagation & (MS_SHARED | MS_UNBINDABLE)) propagation = MS_SLAVE | MS_REC;
+    // Recursive: the mount holding the bundle (a shared /run on systemd hosts) must follow,
+    // or the rootfs bind joins its peer group and pivot_root refuses it (slave, private).
+    propagation |= MS_REC;
     if (mount(NULL, "/", NULL, propagation, NULL) != 0) {
         return pe_fail(&child->error, errno, "rootfs", "mount", "/ (propagation)", NULL);
     }

@@ -24,7 +24,11 @@ struct CgroupV2Manager: CgroupManager {
         let plan = try CgroupSettings.v2(resources, facts: facts)
         // runc skips these silently; they are warnings here, so that nobody thinks they hold.
         for note in plan.ignored { Logger.shared.warning("cgroup v2: ignoring \(note)") }
-        for write in plan.writes { try perform(write) }
+        // The raw unified map comes last in the plan: its failures name the config field.
+        let firstUnified = plan.writes.count - (resources.unified?.count ?? 0)
+        for (index, write) in plan.writes.enumerated() {
+            try perform(write, field: index >= firstUnified ? "linux.resources.unified" : nil)
+        }
         if let devices { try DeviceFilterLoader.install(DeviceFilter.program(devices), in: path) }
     }
 
@@ -32,7 +36,7 @@ struct CgroupV2Manager: CgroupManager {
         Set((CgroupFile.read(path, "cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
     }
 
-    private func perform(_ write: CgroupWrite) throws(RuntimeError) {
+    private func perform(_ write: CgroupWrite, field: String?) throws(RuntimeError) {
         let code = CgroupFile.tryWrite(path, write.file, write.value)
         if code == 0 { return }
         if write.tolerated.contains(code) {
@@ -49,7 +53,8 @@ struct CgroupV2Manager: CgroupManager {
             detail = " (the \(controller) controller is not enabled for this cgroup"
                 + (enableFailures[controller].map { ": " + $0 } ?? "") + ")"
         }
-        throw RuntimeError("cannot set \(write.file) to \(JSONText.quote(write.value)) in \(path)\(detail)", errno: code)
+        let prefix = field.map { "\($0): " } ?? ""
+        throw RuntimeError("\(prefix)cannot set \(write.file) to \(JSONText.quote(write.value)) in \(path)\(detail)", errno: code)
     }
 
     func addProcess(_ pid: Int32) throws(RuntimeError) {

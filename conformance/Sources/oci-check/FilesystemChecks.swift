@@ -67,15 +67,9 @@ extension Checker {
             return
         }
         switch option {
-        case "shared", "rshared":
-            report.expect("mounts", entry.isShared, "\(destination) \(option): propagation \(entry.propagationText)")
-        case "slave", "rslave":
-            report.expect("mounts", !entry.isShared, "\(destination) \(option): propagation \(entry.propagationText)")
-        case "private", "rprivate":
-            report.expect("mounts", !entry.isShared && !entry.isSlave,
-                          "\(destination) \(option): propagation \(entry.propagationText)")
-        case "unbindable", "runbindable":
-            report.expect("mounts", entry.isUnbindable, "\(destination) \(option): propagation \(entry.propagationText)")
+        case "shared", "rshared", "slave", "rslave", "private", "rprivate", "unbindable", "runbindable":
+            checkPropagation("mounts", "\(destination) \(option)", String(option.trimmingPrefix("r")), entry,
+                             hostGroup: expect["peerGroups"][destination].int)
         default:
             if option.hasPrefix("mode="), entry.fsType == "tmpfs", let mode = UInt32(option.dropFirst(5), radix: 8),
                let st = System.statOf(destination) {
@@ -135,15 +129,46 @@ extension Checker {
             report.fail("rootfs-propagation", "no mount at / in mountinfo")
             return
         }
-        let holds: Bool
-        switch propagation {
-        case "shared": holds = root.isShared
-        case "slave": holds = !root.isShared
-        case "private": holds = !root.isShared && !root.isSlave
-        case "unbindable": holds = root.isUnbindable
-        default: holds = false
+        // The entry judged must be the container's root: the bind of the bundle's rootfs.
+        if let st = System.statOf("/") {
+            report.equal("rootfs-propagation", "the mount at / is the file system of / (major:minor)", root.device,
+                         "\(System.major(UInt64(st.st_dev))):\(System.minor(UInt64(st.st_dev)))")
+            if let rootfs = expect["rootfsDevIno"].string {
+                report.equal("rootfs-propagation", "/ is the bundle's rootfs (dev:ino)", "\(st.st_dev):\(st.st_ino)", rootfs)
+            }
         }
-        report.expect("rootfs-propagation", holds, "/ is \(propagation): propagation \(root.propagationText)")
+        checkPropagation("rootfs-propagation", "/ (rootfsPropagation \(propagation))", propagation, root,
+                         hostGroup: expect["rootfsPeerGroup"].int)
+    }
+
+    /// Judges a mount's propagation (mount_namespaces(7), the optional fields of mountinfo):
+    /// - shared: a member of a peer group (`shared:N`; `master:M` may follow, shared and slave);
+    /// - slave: `master:N` without `shared:`, and N is the peer group of the host's mount when
+    ///   the runner recorded it (`hostGroup`): a slave of its source, receiving the host's mounts;
+    /// - private: no optional field at all; unbindable: only `unbindable`.
+    /// The runner puts bind sources and the rootfs on a shared mount of its own, so a runtime that
+    /// leaves the copy alone fails `private`, and one that makes it private fails `slave`.
+    mutating func checkPropagation(_ name: String, _ what: String, _ kind: String, _ entry: MountEntry, hostGroup: Int?) {
+        let seen = "propagation \(entry.propagationText)"
+        switch kind {
+        case "shared":
+            report.expect(name, entry.isShared, "\(what): shared:N expected, \(seen)")
+        case "slave":
+            report.expect(name, entry.isSlave && !entry.isShared && !entry.isUnbindable,
+                          "\(what): master:N without shared:N expected, \(seen)")
+            if let hostGroup {
+                report.expect(name, entry.masterGroup == hostGroup,
+                              "\(what): a slave of the host's peer group \(hostGroup) (master:\(hostGroup)) expected, \(seen)")
+            } else {
+                report.skip(name, "\(what): the runner recorded no host peer group, so the master cannot be checked")
+            }
+        case "private":
+            report.expect(name, entry.propagation.isEmpty, "\(what): no shared:, master: or unbindable expected, \(seen)")
+        case "unbindable":
+            report.expect(name, entry.propagation == ["unbindable"], "\(what): unbindable only expected, \(seen)")
+        default:
+            report.fail(name, "\(what): unknown propagation \(kind)")
+        }
     }
 
     mutating func checkMaskedPaths() {

@@ -58,10 +58,10 @@ extension Checker {
             report.skip("capabilities", "process.capabilities not set")
             return
         }
-        let bounding = capabilityMask(caps["bounding"].strings)
-        let inheritable = capabilityMask(caps["inheritable"].strings)
-        let permitted = capabilityMask(caps["permitted"].strings)
-        let ambient = capabilityMask(caps["ambient"].strings)
+        let bounding = Capability.mask(caps["bounding"].strings)
+        let inheritable = Capability.mask(caps["inheritable"].strings)
+        let permitted = Capability.mask(caps["permitted"].strings)
+        let ambient = Capability.mask(caps["ambient"].strings)
         let noNewPrivileges = process["noNewPrivileges"].bool ?? false
         var expectedPermitted = ambient
         if geteuid() == 0 {
@@ -75,7 +75,7 @@ extension Checker {
         for (field, mask) in expected {
             let seen = System.status(field).flatMap { UInt64($0, radix: 16) } ?? UInt64.max
             report.expect("capabilities", seen == mask,
-                          "\(field): expected \(capabilityList(mask)), got \(capabilityList(seen))")
+                          "\(field): expected \(Capability.list(mask)), got \(Capability.list(seen))")
         }
     }
 

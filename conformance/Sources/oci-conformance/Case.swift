@@ -68,6 +68,10 @@ extension Fixture {
         if verdict.passed.isEmpty {
             throw Outcome.skip(verdict.skipped.joined(separator: "; "))
         }
+        if !verdict.skipped.isEmpty {
+            throw Outcome.partial(skipped: verdict.skipped.count, of: verdict.skipped.count + verdict.passed.count,
+                                  reason: verdict.skipped.joined(separator: "; "))
+        }
     }
 
     /// Skips the case unless the host has cgroup v2 (or v1).

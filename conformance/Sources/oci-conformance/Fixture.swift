@@ -6,6 +6,8 @@ import Glibc
 enum Outcome: Error {
     case fail(String)
     case skip(String)
+    /// Every assertion that ran held, but some could not run here: not a plain pass.
+    case partial(skipped: Int, of: Int, reason: String)
 }
 
 /// What the whole run shares: the runtime under test, its state directory, the prepared
@@ -46,6 +48,8 @@ struct Fixture {
     var expect: JSON
     private(set) var ids: [String] = []
     var helpers: [pid_t] = []
+    /// Mounts the case made on the host (in its own directory), lazily unmounted at cleanup.
+    var hostMounts: [String] = []
     /// argv[0] of the checker (a bare name tests the PATH lookup).
     var checkerArgv0 = "/oci/oci-check"
     nonisolated(unsafe) private static var serial = 0
@@ -108,6 +112,16 @@ struct Fixture {
         runtime(["create", "--bundle", bundle] + extra + [id], stdout: "\(dir)/\(id).out")
     }
 
+    /// `create` with `--log FILE --log-format json` (runc writes its errors there); the
+    /// result and the log's text.
+    func createLogged(_ id: String) -> (CommandResult, log: String) {
+        let log = "\(dir)/\(id).log"
+        let result = suite.commands.run(
+            [suite.runtime, "--root", suite.stateRoot, "--log", log, "--log-format", "json",
+             "create", "--bundle", bundle, id], stdoutPath: "\(dir)/\(id).out")
+        return (result, (try? readText(log)) ?? "")
+    }
+
     func state(_ id: String) -> JSON? {
         let result = runtime(["state", id])
         guard result.succeeded else { return nil }
@@ -156,6 +170,19 @@ struct Fixture {
         return found
     }
 
+    /// Binds `path` onto itself and makes it shared (a peer group of its own, as systemd makes
+    /// the host's mounts), so a runtime's propagation can be told apart: a copy of it is shared,
+    /// a slave of it shows master:N, and only the runtime makes it private. Returns the group N.
+    mutating func makeSharedMount(_ path: String) throws -> Int {
+        try requireSuccess(suite.commands.run(["mount", "--bind", path, path]), "bind \(path) onto itself")
+        hostMounts.append(path)
+        try requireSuccess(suite.commands.run(["mount", "--make-shared", path]), "make \(path) shared")
+        guard let group = MountInfo.top(at: path, in: MountInfo.read())?.sharedGroup else {
+            throw Outcome.fail("\(path): no shared:N in the runner's mountinfo after mount --make-shared")
+        }
+        return group
+    }
+
     // MARK: assertions
 
     func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
@@ -171,6 +198,16 @@ struct Fixture {
         if result.timedOut { throw Outcome.fail("\(what) hung: \(result.summary)") }
     }
 
+    /// The runtime's error (stderr or the log) must name the field at JSON path `field`
+    /// (ErrorMessage.names: the path, or the field's key with its parent's name).
+    func requireNamed(_ field: String, in result: CommandResult, log: String, words: [String] = []) throws {
+        let text = result.stderr + "\n" + log
+        if !ErrorMessage.names(text, field) && !words.contains(where: { ErrorMessage.containsWord(text.lowercased(), $0.lowercased()) }) {
+            let shown = ErrorMessage.errorLines(text).joined(separator: " | ")
+            throw Outcome.fail("refused, but the error does not name \(field): \(shown.isEmpty ? "(no error text)" : shown)")
+        }
+    }
+
     // MARK: cleanup
 
     mutating func cleanup() {
@@ -183,6 +220,10 @@ struct Fixture {
             kill(pid, SIGKILL)
             var status: Int32 = 0
             waitpid(pid, &status, 0)
+        }
+        // Lazily: a shared rootfs also received the container's mounts (rootfsPropagation shared).
+        for path in hostMounts.reversed() {
+            _ = suite.commands.run(["umount", "-l", path])
         }
         if !suite.keep { removeTree(dir) }
     }

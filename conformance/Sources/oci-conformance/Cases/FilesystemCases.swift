@@ -31,10 +31,16 @@ enum FilesystemCases {
     }
 
     static func rootfsPropagation(_ value: String) -> Case {
-        .inside("filesystem.rootfs-propagation-\(value)", "rootfsPropagation \(value)",
+        .inside("filesystem.rootfs-propagation-\(value)", "rootfsPropagation \(value), the rootfs on a shared host mount",
                 spec: "config-linux.md Rootfs Mount Propagation: `rootfsPropagation` \"sets the rootfs's mount propagation\" (\(value))",
                 checks: ["rootfs-propagation"]) { f in
             f.config[path: "linux.rootfsPropagation"] = .string(value)
+            // On a shared mount, each value gives a different / (a host whose / is private
+            // would let a runtime that does nothing pass `private`, and make `slave` unprovable).
+            f.expect["rootfsPeerGroup"] = .number(try f.makeSharedMount(f.rootfs))
+            var st = stat()
+            stat(f.rootfs, &st)
+            f.expect["rootfsDevIno"] = .string("\(st.st_dev):\(st.st_ino)")
         }
     }
 
@@ -106,14 +112,20 @@ enum FilesystemCases {
             addMount(&f, "/order/c/d", type: "tmpfs", source: "tmpfs", options: ["size=64k"])
             addMount(&f, "/order/c", type: "tmpfs", source: "tmpfs", options: ["size=64k"])
         },
-        .inside("filesystem.mount-propagation", "bind mounts with rshared, rslave, rprivate, runbindable",
+        .inside("filesystem.mount-propagation", "bind mounts with rshared, rslave, rprivate, runbindable of a shared host mount",
                 spec: "config.md Mounts: options per mount(8), which include the propagation flags shared, slave, private, unbindable (and r*)",
                 checks: ["mounts"]) { f in
+            // The sources sit on a shared mount: rslave must give a slave of its peer group.
+            mkdir(f.dir + "/shared", 0o755)
+            let group = try f.makeSharedMount(f.dir + "/shared")
+            var groups: [String: JSON] = [:]
             for flag in ["rshared", "rslave", "rprivate", "runbindable"] {
                 let destination = "/mnt/\(flag)"
-                let source = try bindSource(&f, "prop-\(flag)", destination: destination)
+                let source = try bindSource(&f, "shared/prop-\(flag)", destination: destination)
                 addMount(&f, destination, type: "bind", source: source, options: ["rbind", flag])
+                groups[destination] = .number(group)
             }
+            f.expect["peerGroups"] = .object(groups)
             onlyCheck(&f, ["rshared", "rslave", "rprivate", "runbindable"].map { "/mnt/\($0)" })
         },
         .inside("filesystem.root-readonly", "root.readonly true",

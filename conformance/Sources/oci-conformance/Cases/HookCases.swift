@@ -69,17 +69,19 @@ enum HookCases {
     }
 
     /// create fails, the user program never runs, no container is left.
-    static func refusedByHook(_ f: inout Fixture, _ what: String) throws {
+    /// A `field` (JSON path) is a config error: the runtime's error must name it.
+    static func refusedByHook(_ f: inout Fixture, _ what: String, field: String? = nil) throws {
         f.config[path: "process.args"] = .strings(["sh", "-c", "touch /started; sleep 1000"])
         let id = f.newID()
         let cgroup = try f.useOwnCgroupsPath(id)
-        let result = f.create(id)
+        let (result, log) = f.createLogged(id)
         let leftovers = f.leftoverCgroups(cgroup)
         try f.requireFailure(result, "create with a failing \(what) hook")
         try f.require(leftovers.isEmpty, "the failed create left its cgroup behind: \(leftovers.joined(separator: ", "))")
         let left = f.state(id)
         try f.require(left == nil, "the container was not destroyed after the failing \(what) hook: \(left?.text ?? "")")
         try f.require(!fileExists(f.rootfs + "/started"), "the user program ran despite the failing \(what) hook")
+        if let field { try f.requireNamed(field, in: result, log: log) }
     }
 
     static let all: [Case] = [
@@ -248,12 +250,12 @@ enum HookCases {
         Case("hooks.path-relative", "a relative hook path: error",
              spec: "config.md Hooks: path: \"This specification extends the IEEE standard in that **`path`** MUST be absolute\"") { f in
             f.config["hooks"] = ["createRuntime": [["path": "bin/sh", "args": ["sh", "-c", "true"]]]]
-            try refusedByHook(&f, "relative path")
+            try refusedByHook(&f, "relative path", field: "hooks.createRuntime[0].path")
         },
         Case("hooks.timeout-zero", "a hook timeout of 0: error",
              spec: "config.md Hooks: timeout: \"If set, `timeout` MUST be greater than zero\"") { f in
             f.config["hooks"] = ["createRuntime": [["path": "/bin/sh", "args": ["sh", "-c", "cat >/dev/null"], "timeout": 0]]]
-            try refusedByHook(&f, "timeout 0")
+            try refusedByHook(&f, "timeout 0", field: "hooks.createRuntime[0].timeout")
         },
         Case("hooks.poststart-fails-1.0", "a 1.0 config: a failing poststart hook is a warning, start succeeds",
              spec: "runtime.md 1.0 Lifecycle: \"If any `poststart` hook fails, the runtime MUST log a warning, but the remaining hooks and lifecycle continue as if the hook had succeeded\"") { f in

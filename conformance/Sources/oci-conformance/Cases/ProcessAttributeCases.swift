@@ -23,21 +23,6 @@ enum ProcessAttributeCases {
         return cpus.sorted()
     }
 
-    /// create must fail, leave no container and no cgroup, and its error must name the field
-    /// (one of `words`, case-insensitive).
-    static func refusedNaming(_ f: inout Fixture, _ what: String, _ words: [String]) throws {
-        let id = f.newID()
-        let cgroup = try f.useOwnCgroupsPath(id)
-        let result = f.create(id)
-        let leftovers = f.leftoverCgroups(cgroup)
-        try f.requireFailure(result, "create with \(what)")
-        let text = (result.stderr + result.stdout).lowercased()
-        try f.require(words.contains { text.contains($0.lowercased()) },
-                      "the error does not name \(words.joined(separator: " or ")): \(result.summary)")
-        try f.require(!f.runtime(["state", id]).succeeded, "a failed create left a container behind")
-        try f.require(leftovers.isEmpty, "a failed create left its cgroup behind: \(leftovers.joined(separator: ", "))")
-    }
-
     /// A started container running `sleep`; returns its id and pid.
     static func startSleeper(_ f: inout Fixture) throws -> (id: String, pid: Int) {
         f.config[path: "process.args"] = .strings(["sleep", "600"])
@@ -115,13 +100,13 @@ enum ProcessAttributeCases {
              spec: "config.md Linux Process (1.2): `policy` \"MUST be one of\" SCHED_OTHER ... SCHED_DEADLINE; Valid values: \"Runtimes ... MUST generate an error when invalid or unsupported values are encountered\"") { f in
             f.config["ociVersion"] = "1.2.0"
             f.config[path: "process.scheduler"] = ["policy": "SCHED_CONFORMANCE"]
-            try refusedNaming(&f, "scheduler policy SCHED_CONFORMANCE", ["sched"])
+            try ErrorCases.refusedCreate(&f, "scheduler policy SCHED_CONFORMANCE", field: "process.scheduler.policy")
         },
         Case("errors.io-priority-range", "process.ioPriority.priority 8: error naming it, nothing left",
              spec: "config.md Linux Process (1.2): ioPriority `priority` \"The value should be an integer ranging from 0 (highest) to 7 (lowest)\"; Valid values: \"MUST generate an error when invalid or unsupported values are encountered\"") { f in
             f.config["ociVersion"] = "1.2.0"
             f.config[path: "process.ioPriority"] = ["class": "IOPRIO_CLASS_BE", "priority": 8]
-            try refusedNaming(&f, "I/O priority 8", ["prio"])
+            try ErrorCases.refusedCreate(&f, "I/O priority 8", field: "process.ioPriority.priority")
         },
         Case("linux.intel-rdt", "linux.intelRdt where the host has no resctrl: an error naming it, nothing left",
              spec: "config-linux.md IntelRdt: \"If no mounted `resctrl` pseudo-filesystem is available in the runtime mount namespace, the runtime MUST generate an error\"; runtime.md Errors: \"generating an error MUST leave the state of the environment as if the operation were never attempted\"") { f in
@@ -129,7 +114,7 @@ enum ProcessAttributeCases {
                 throw Outcome.skip("this host has resctrl: applying a schema is not checked by this suite")
             }
             f.config[path: "linux.intelRdt"] = ["closID": "oci-conformance", "l3CacheSchema": "L3:0=ff"]
-            try refusedNaming(&f, "linux.intelRdt without resctrl", ["rdt", "resctrl"])
+            try ErrorCases.refusedCreate(&f, "linux.intelRdt without resctrl", field: "linux.intelRdt", words: ["rdt", "resctrl"])
         },
     ]
 }
