@@ -104,7 +104,8 @@ extension Runtime {
             cgroupFd = try manager.openDirectoryForClone() ?? -1
             Self.bindOwnCgroups(&plan, record: manager.record)
             let trees = try IdmappedTrees(for: plan)
-            let child = try InitProcess(plan: plan, consoleSocket: consoleSocket, cgroupFd: cgroupFd, mountTrees: trees.fds)
+            let child = try InitProcess(plan: plan, spec: bundle.spec, consoleSocket: consoleSocket, cgroupFd: cgroupFd,
+                                        mountTrees: trees.fds)
             trees.close()
             initProcess = child
             Logger.shared.debug("create \(request.id): init cloned, host pid \(child.pid)")

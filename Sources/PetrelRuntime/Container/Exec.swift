@@ -161,7 +161,7 @@ extension Runtime {
         }
         cgroupFd = try cgroup.openDirectoryForClone() ?? -1
         Logger.shared.debug("exec \(request.id): joining the namespaces of init \(record.pid) and cgroup \(cgroup.record.directories.map(\.path).joined(separator: " ")), \(plan.namespaces.count) namespaces")
-        let child = try InitProcess(plan: plan, consoleSocket: consoleSocket, cgroupFd: cgroupFd)
+        let child = try InitProcess(plan: plan, spec: record.config, consoleSocket: consoleSocket, cgroupFd: cgroupFd)
         Logger.shared.debug("exec \(request.id): process cloned, host pid \(child.pid)")
         do throws(RuntimeError) {
             if cgroupFd < 0 { try cgroup.addProcess(child.pid) }

@@ -1,4 +1,5 @@
 import CExecutor
+import OCI
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,24 +9,28 @@ import Glibc
 final class InitProcess {
     private var child = petrel_child(pid: 0, sync_fd: -1, pidfd: -1)
     private var finished = false
+    /// The config, so that a failure names the field it is about.
+    private let spec: Spec?
 
     var pid: Int32 { child.pid }
 
     /// Clones the init (it waits for `proceed()`).
-    init(plan: ExecutionPlan, consoleSocket: Int32, cgroupFd: Int32 = -1, mountTrees: [Int: Int32] = [:]) throws(RuntimeError) {
+    init(plan: ExecutionPlan, spec: Spec? = nil, consoleSocket: Int32, cgroupFd: Int32 = -1,
+         mountTrees: [Int: Int32] = [:]) throws(RuntimeError) {
+        self.spec = spec
         SetupTimeout.configure()
         let arena = CArena()
         var lowered = plan.lowered(in: arena, consoleSocket: consoleSocket, cgroupFd: cgroupFd, mountTrees: mountTrees)
         var error = petrel_error()
         let spawned = withExtendedLifetime(arena) { petrel_spawn(&lowered, &child, &error) }
-        guard spawned == 0 else { throw Self.describe(error, fallback: "cannot start the container's init") }
+        guard spawned == 0 else { throw Self.describe(error, fallback: "cannot start the container's init", spec: spec) }
     }
 
     deinit { if !finished { petrel_child_abort(&child) } }
 
     func proceed() throws(RuntimeError) {
         var error = petrel_error()
-        guard petrel_child_continue(&child, &error) == 0 else { throw Self.describe(error, fallback: "init did not continue") }
+        guard petrel_child_continue(&child, &error) == 0 else { throw Self.describe(error, fallback: "init did not continue", spec: spec) }
     }
 
     /// Waits for the next checkpoint the child reports.
@@ -35,7 +40,7 @@ final class InitProcess {
         let message = petrel_child_wait(&child, &received, &error)
         if received >= 0 { close(received) }
         guard message == Int32(expected.rawValue) else {
-            if message < 0 { throw Self.describe(error, fallback: "container init failed") }
+            if message < 0 { throw Self.describe(error, fallback: "container init failed", spec: spec) }
             throw RuntimeError("container init: unexpected message \(message) from init")
         }
     }
@@ -58,7 +63,7 @@ final class InitProcess {
             }
             if received >= 0 { close(received) }
             if message == Int32(PETREL_MSG_READY.rawValue) { return }
-            if message < 0 { throw Self.describe(error, fallback: "container init failed") }
+            if message < 0 { throw Self.describe(error, fallback: "container init failed", spec: spec) }
             throw RuntimeError("container init: unexpected message \(message) from init")
         }
     }
@@ -68,7 +73,7 @@ final class InitProcess {
     func waitForExec() -> RuntimeError? {
         var error = petrel_error()
         guard petrel_child_wait_exec(&child, &error) != 0 else { return nil }
-        return Self.describe(error, fallback: "exec failed")
+        return Self.describe(error, fallback: "exec failed", spec: spec)
     }
 
     /// Tells the init, waiting after READY, that the container is recorded; returns once it
@@ -100,8 +105,9 @@ final class InitProcess {
                 withUnsafeBytes(of: &error.path) { cString($0) }, withUnsafeBytes(of: &error.detail) { cString($0) })
     }
 
-    static func describe(_ error: petrel_error, fallback: String) -> RuntimeError {
+    static func describe(_ error: petrel_error, fallback: String, spec: Spec? = nil) -> RuntimeError {
         var (step, syscall, path, detail) = fields(error)
+        let field = spec.flatMap { Self.field(step: step, path: path, in: $0) }
         if step == "timeout" && error.err == ETIMEDOUT {
             return RuntimeError("container init: " + SetupTimeout.message(waitingFor: path))
         }
@@ -123,10 +129,36 @@ final class InitProcess {
             path = name
         }
         // "container init: mount /mnt (bind /nonexistent): mount: No such file or directory"
-        var message = step.isEmpty ? fallback : "container init: \(step)"
+        var message = step.isEmpty ? fallback : "container init: \(field.map { $0 + ": " } ?? "")\(step)"
         if !path.isEmpty { message += " \(path)" }
         if !detail.isEmpty { message += step.isEmpty ? ": \(detail)" : " (\(detail))" }
         return RuntimeError(message, syscall: syscall.isEmpty ? nil : syscall, errno: error.err == 0 ? nil : error.err)
+    }
+
+    /// The config field a failing step of the init is about (its JSON path), from the step
+    /// and the path the child reported; nil when the step is not about one field.
+    static func field(step: String, path: String, in spec: Spec) -> String? {
+        switch step {
+        case "namespaces":
+            return spec.linux?.namespaces?.firstIndex { $0.path == path }.map { "linux.namespaces[\($0)].path" }
+        case "device":
+            return spec.linux?.devices?.firstIndex { FileSystem.clean($0.path) == path }.map { "linux.devices[\($0)]" }
+        case "mount":
+            return spec.mounts?.firstIndex { FileSystem.clean($0.destination) == path || $0.destination == path }
+                .map { "mounts[\($0)]" }
+        case "hostname": return "hostname"
+        case "domainname": return "domainname"
+        case "cwd": return "process.cwd"
+        case "user": return "process.user"
+        case "capabilities": return "process.capabilities"
+        case "rlimit": return "process.rlimits"
+        case "personality": return "linux.personality"
+        case "masked path": return "linux.maskedPaths"
+        case "readonly root": return "root.readonly"
+        case "seccomp": return "linux.seccomp"
+        case "sysctl": return "linux.sysctl"
+        default: return nil
+        }
     }
 
     private static func cString(_ raw: UnsafeRawBufferPointer) -> String {
