@@ -60,7 +60,7 @@ enum Harness {
 
     /// Why the integration tests cannot run here, or nil when they can.
     static let unavailableReason: String? = {
-        if !isRoot { return "integration tests need root (run: sudo swift test --filter IntegrationTests)" }
+        if !isRoot { return "integration tests need root (run as root: swift test --filter IntegrationTests)" }
         if !FileManager.default.isExecutableFile(atPath: binary) {
             return "runtime binary \(binary) not found; build petrel (swift build) or set PETREL_BIN"
         }
