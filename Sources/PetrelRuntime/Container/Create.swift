@@ -48,7 +48,8 @@ extension Runtime {
         options.preserveFds = activated + request.preserveFds
         options.execFifo = store.execFifo(request.id)
         options.pauseBeforePivot = HookRunner.needsPause(bundle.spec)
-        var plan = try PlanBuilder.forHost(rootfs: bundle.rootfs)
+        let layout = CgroupLayout.detect()
+        var plan = try PlanBuilder.forHost(rootfs: bundle.rootfs, cgroups: layout)
             .build(spec, bundle: bundle.path, rootfs: bundle.rootfs, options: options)
         plan.stdio = request.stdio
         Logger.shared.debug("create \(request.id): plan: \(plan.namespaces.count) namespaces, \(plan.mounts.count) mounts, seccomp \(plan.seccomp == nil ? "none" : "compiled"), preserved fds \(options.preserveFds)")
@@ -56,7 +57,6 @@ extension Runtime {
         let deviceRules = try DeviceRules.rules(resources: linux?.resources?.devices, devices: linux?.devices)
         let intelRdt = try IntelRdt.plan(linux?.intelRdt, id: request.id)
         let netDevices = try NetDevices.plan(linux?.netDevices, namespaces: linux?.namespaces ?? [])
-        let layout = CgroupLayout.detect()
         let driver = request.systemdFormSelectsDriver && CgroupPath.hasSystemdForm(linux?.cgroupsPath) ? .systemd : request.cgroupDriver
         let plannedCgroup = try Cgroups.plan(cgroupsPath: linux?.cgroupsPath, id: request.id, driver: driver, layout: layout)
         if layout.mode == .unified, let memory = linux?.resources?.memory {

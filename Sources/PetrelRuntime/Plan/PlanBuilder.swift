@@ -29,9 +29,11 @@ public struct PlanBuilder {
         self.securityModules = securityModules
     }
 
-    public static func forHost(rootfs: String) -> PlanBuilder {
+    /// `cgroups`: the host's layout when the caller has read it already (mountinfo is
+    /// parsed once per create).
+    public static func forHost(rootfs: String, cgroups: CgroupLayout? = nil) -> PlanBuilder {
         PlanBuilder(
-            cgroups: CgroupLayout.detect(),
+            cgroups: cgroups ?? CgroupLayout.detect(),
             isDirectory: { FileSystem.isDirectory($0) },
             // The rootfs is the container's: no symlink out of it, no FIFO, no /dev/zero.
             passwd: { (try? FileSystem.readDocument(inRoot: rootfs, "/etc/passwd", limit: 4 << 20)).map { String(decoding: $0, as: UTF8.self) } },

@@ -19,18 +19,7 @@ public enum FileSystem {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw RuntimeError.sys("cannot read", "open", path: path) }
         defer { close(fd) }
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw RuntimeError.sys("cannot read", "read", path: path)
-            }
-            if count == 0 { break }
-            result.append(contentsOf: chunk[0..<count])
-        }
-        return result
+        return try readAll(fd, path: path, limit: Int.max)
     }
 
     /// The largest JSON document (config.json, a process or resources file, state.json)
@@ -69,21 +58,28 @@ public enum FileSystem {
     }
 
     /// Reads fd to its end, refusing more than `limit` bytes (the file may grow meanwhile).
+    /// The chunk is a temporary allocation, not a fresh zero-filled array per read: the
+    /// runtime reads hundreds of small cgroup and proc files per call.
     public static func readAll(_ fd: Int32, path: String, limit: Int = documentLimit) throws(RuntimeError) -> [UInt8] {
         var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw RuntimeError.sys("cannot read", "read", path: path)
+        var failure: RuntimeError?
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16384) { chunk in
+            while true {
+                let count = read(fd, chunk.baseAddress, chunk.count)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    failure = RuntimeError.sys("cannot read", "read", path: path)
+                    return
+                }
+                if count == 0 { return }
+                guard result.count + count <= limit else {
+                    failure = RuntimeError("cannot read \(path): too large (more than \(limit >> 20) MiB)")
+                    return
+                }
+                result.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<count]))
             }
-            if count == 0 { break }
-            guard result.count + count <= limit else {
-                throw RuntimeError("cannot read \(path): too large (more than \(limit >> 20) MiB)")
-            }
-            result.append(contentsOf: chunk[0..<count])
         }
+        if let failure { throw failure }
         return result
     }
 
