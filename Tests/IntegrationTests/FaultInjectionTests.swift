@@ -123,18 +123,8 @@ struct FaultInjection {
         defer { b.cleanup() }
         let t = b.t
         let ip = try #require(Harness.which("ip"))
-        let name = "petrel-it-\(Harness.randomToken())"
-        let added = host(ip, ["netns", "add", name], ioDirectory: t.dir + "/io")
-        try #require(added.succeeded, "\(added)")
-        t.onCleanup { host(ip, ["netns", "del", name], ioDirectory: t.dir + "/io") }
         try t.useUserNamespace()
-        try t.editNamespaces { namespaces in
-            namespaces.map { ns in
-                var ns = ns
-                if ns["type"] as? String == "network" { ns["path"] = "/run/netns/\(name)" }
-                return ns
-            }
-        }
+        try t.joinNewNamedNetns(ip: ip)
         let probe = try b.newID("probe")
         let trace = try t.traceRuntime(["create", "--bundle", t.bundle, probe])
         #expect(t.runtime(["delete", "--force", probe]).succeeded)

@@ -549,6 +549,25 @@ final class Sandbox: @unchecked Sendable {
         }
     }
 
+    /// A network namespace made with `ip netns add` (removed at cleanup), which the
+    /// container joins instead of making its own. Returns its path (/run/netns/NAME).
+    @discardableResult
+    func joinNewNamedNetns(ip: String) throws -> String {
+        let name = "petrel-it-\(Harness.randomToken())"
+        let added = host(ip, ["netns", "add", name], ioDirectory: dir + "/io")
+        guard added.succeeded else { throw HarnessError.setup("ip netns add \(name): \(added)") }
+        onCleanup { host(ip, ["netns", "del", name], ioDirectory: self.dir + "/io") }
+        let path = "/run/netns/\(name)"
+        try editNamespaces { namespaces in
+            namespaces.map { ns in
+                var ns = ns
+                if ns["type"] as? String == "network" { ns["path"] = path }
+                return ns
+            }
+        }
+        return path
+    }
+
     /// A user namespace mapping container 0-65535 to host 100000-165535, joined at `path`
     /// or new, over a private copy of the rootfs owned by the mapped root (the template is
     /// shared by hard links, so it must not be chowned itself).

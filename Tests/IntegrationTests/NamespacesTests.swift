@@ -46,20 +46,8 @@ struct Namespaces {
         let t = try Sandbox()
         defer { t.cleanup() }
         let ip = Harness.which("ip")!
-        let name = "petrel-it-\(Harness.randomToken())"
-        let added = host(ip, ["netns", "add", name], ioDirectory: t.dir + "/io")
-        try #require(added.succeeded, "\(added)")
-        t.onCleanup { host(ip, ["netns", "del", name], ioDirectory: t.dir + "/io") }
-        let path = "/run/netns/\(name)"
+        let path = try t.joinNewNamedNetns(ip: ip)
         let expected = try #require(Namespaces.inode(path), "no \(path)")
-
-        try t.editNamespaces { namespaces in
-            namespaces.map { ns in
-                var ns = ns
-                if ns["type"] as? String == "network" { ns["path"] = path }
-                return ns
-            }
-        }
         let inside = try t.output(Namespaces.probe(["net"]))
         #expect(inside == "net:[\(expected)]", "joined \(path)")
         // A fresh netns has only a loopback device, down.

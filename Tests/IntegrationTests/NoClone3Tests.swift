@@ -80,18 +80,8 @@ struct NoClone3 {
         defer { t.cleanup() }
         try filterClone3(t)
         let ip = try #require(Harness.which("ip"))
-        let name = "petrel-it-\(Harness.randomToken())"
-        let added = host(ip, ["netns", "add", name], ioDirectory: t.dir + "/io")
-        try #require(added.succeeded, "\(added)")
-        t.onCleanup { host(ip, ["netns", "del", name], ioDirectory: t.dir + "/io") }
         try t.useUserNamespace()
-        try t.editNamespaces { namespaces in
-            namespaces.map { ns in
-                var ns = ns
-                if ns["type"] as? String == "network" { ns["path"] = "/run/netns/\(name)" }
-                return ns
-            }
-        }
+        try t.joinNewNamedNetns(ip: ip)
         try t.setArgs(["sh", "-c", "grep ^0:: /proc/self/cgroup; cat /proc/self/uid_map"])
         let id = t.newID("stage")
         let result = t.runtime(["run", "--bundle", t.bundle, id])

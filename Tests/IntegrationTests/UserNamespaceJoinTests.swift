@@ -36,20 +36,9 @@ struct UserNamespaceJoins {
         let t = try Sandbox()
         defer { t.cleanup() }
         let ip = try #require(Harness.which("ip"))
-        let name = "petrel-it-\(Harness.randomToken())"
-        let added = host(ip, ["netns", "add", name], ioDirectory: t.dir + "/io")
-        try #require(added.succeeded, "\(added)")
-        t.onCleanup { host(ip, ["netns", "del", name], ioDirectory: t.dir + "/io") }
-        let path = "/run/netns/\(name)"
-        let expected = try #require(Namespaces.inode(path))
         try t.useUserNamespace()
-        try t.editNamespaces { namespaces in
-            namespaces.map { ns in
-                var ns = ns
-                if ns["type"] as? String == "network" { ns["path"] = path }
-                return ns
-            }
-        }
+        let path = try t.joinNewNamedNetns(ip: ip)
+        let expected = try #require(Namespaces.inode(path))
         let out = try t.output(["sh", "-c", "readlink /proc/self/ns/net; cat /proc/self/uid_map; id -u"])
         let lines = out.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
         #expect(lines == ["net:[\(expected)]", "0 100000 65536", "0"], "\(out)")
