@@ -44,10 +44,7 @@ enum Petrel {
                 return 3
             }
         } catch {
-            var text = "petrel: \(error.message)\n"
-            if let verb = error.verb { text += "Usage: \(Help.usage(verb))\nSee 'petrel \(verb.name) --help'.\n" }
-            writeAll(2, text)
-            return 1
+            return usageFailure(error)
         }
     }
 }
@@ -99,10 +96,11 @@ func perform(_ arguments: Arguments, _ body: (Globals) throws(RuntimeError) -> V
     }
 }
 
-/// A verb's usage error found after parsing (a bad number): the same contract as the parser's.
+/// A usage error, from the parser or from a verb after parsing (a bad number): the message,
+/// the verb's usage line, exit 1.
 func usageFailure(_ error: UsageError) -> Int32 {
     var text = "petrel: \(error.message)\n"
-    if let verb = error.verb { text += "Usage: \(Help.usage(verb))\n" }
+    if let verb = error.verb { text += "Usage: \(Help.usage(verb))\nSee 'petrel \(verb.name) --help'.\n" }
     writeAll(2, text)
     return 1
 }
