@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// The container's config.json (runtime-spec `specs-go.Spec`).
 ///
 /// Properties are declared in Go's field order: the ordered encoder writes them in that
@@ -54,8 +48,8 @@ public struct Root: Codable, Sendable, Equatable {
 extension Spec {
     /// Decodes config.json strictly (RFC 8259, like Go's encoding/json) while ignoring
     /// unknown fields; any failure is one line naming the JSON path at fault.
-    public static func decode(from data: Data) throws(SpecLoadError) -> Spec {
-        try OCIJSON.decode(Spec.self, from: data)
+    public static func decode(from bytes: [UInt8]) throws(SpecLoadError) -> Spec {
+        try OCIJSON.decode(Spec.self, from: bytes)
     }
 
     /// Other platforms' sections and Windows-only fields: known to the spec, ignored here.
@@ -63,16 +57,16 @@ extension Spec {
 
     /// `decode`, plus the JSON paths of fields this model does not know (a newer spec
     /// minor's additions, vendor keys or typos), other platforms' sections left out.
-    public static func decodeReportingUnknown(from data: Data) throws(SpecLoadError) -> (spec: Spec, unknown: [String]) {
-        let (spec, unknown) = try OCIJSON.decodeReportingUnknown(Spec.self, from: data)
+    public static func decodeReportingUnknown(from bytes: [UInt8]) throws(SpecLoadError) -> (spec: Spec, unknown: [String]) {
+        let (spec, unknown) = try OCIJSON.decodeReportingUnknown(Spec.self, from: bytes)
         return (spec, unknown.filter { !otherPlatformFields.contains($0) })
     }
 
     /// `decodeReportingUnknown`, plus the other platforms' sections present, so that the
     /// runtime can say what it does with them.
-    public static func decodeReportingOtherPlatforms(from data: Data) throws(SpecLoadError)
+    public static func decodeReportingOtherPlatforms(from bytes: [UInt8]) throws(SpecLoadError)
         -> (spec: Spec, unknown: [String], otherPlatforms: [String]) {
-        let (spec, unknown) = try OCIJSON.decodeReportingUnknown(Spec.self, from: data)
+        let (spec, unknown) = try OCIJSON.decodeReportingUnknown(Spec.self, from: bytes)
         return (spec, unknown.filter { !otherPlatformFields.contains($0) }, unknown.filter { otherPlatformFields.contains($0) })
     }
 }

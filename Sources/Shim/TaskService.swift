@@ -287,7 +287,7 @@ public final class TaskService {
         }
         let spec: Process
         do {
-            spec = try OCIJSON.decode(Process.self, from: req.spec.value)
+            spec = try OCIJSON.decode(Process.self, from: [UInt8](req.spec.value))
         } catch {
             throw ShimError(.invalidArgument, "exec \(req.execID): spec (\(req.spec.typeURL)): \(error)")
         }
@@ -525,7 +525,7 @@ public final class TaskService {
         _ = try container(req.id)
         let resources: LinuxResources
         do {
-            resources = try OCIJSON.decode(LinuxResources.self, from: req.resources.value)
+            resources = try OCIJSON.decode(LinuxResources.self, from: [UInt8](req.resources.value))
         } catch {
             throw ShimError(.invalidArgument, "update \(req.id): resources (\(req.resources.typeURL)): \(error)")
         }

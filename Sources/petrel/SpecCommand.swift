@@ -15,7 +15,7 @@ extension Verb {
             let spec = Spec.runcDefault(rootless: arguments.isSet(SpecFlags.rootless))
             let bytes: [UInt8]
             do {
-                bytes = Array(try OCIJSON.encoder(pretty: true).encode(spec))
+                bytes = try OCIJSON.encode(spec, pretty: true)
             } catch {
                 throw RuntimeError("cannot encode the default spec: \(error)")
             }

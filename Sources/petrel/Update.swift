@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import OCI
 import PetrelRuntime
 
@@ -60,7 +55,7 @@ enum UpdateFlags {
     static func decode(_ source: String) throws(RuntimeError) -> LinuxResources {
         let bytes = source == "-" ? try FileSystem.readAll(0, path: "(stdin)") : try FileSystem.readDocument(FileSystem.absolute(source))
         do {
-            return try OCIJSON.decode(LinuxResources.self, from: Data(bytes))
+            return try OCIJSON.decode(LinuxResources.self, from: bytes)
         } catch {
             throw RuntimeError("--resources \(source == "-" ? "(stdin)" : source): \(error)")
         }

@@ -125,37 +125,37 @@ import Testing
     }
 
     @Test func unknownFieldsAtEveryLevelAreIgnored() throws {
-        let tolerant = try Spec.decode(from: Data(Fixtures.fullConfigWithUnknownFields.utf8))
+        let tolerant = try Spec.decode(from: Array(Fixtures.fullConfigWithUnknownFields.utf8))
         #expect(tolerant == (try Fixtures.decodeFull()))
     }
 
     /// Go's decoder is what runc uses: it leaves a missing `user` at uid 0 / gid 0.
     @Test func processWithoutUserRunsAsRoot() throws {
-        let spec = try Spec.decode(from: Data(#"{"ociVersion":"1.0.2","process":{"cwd":"/"}}"#.utf8))
+        let spec = try Spec.decode(from: Array(#"{"ociVersion":"1.0.2","process":{"cwd":"/"}}"#.utf8))
         #expect(spec.process?.user == User(uid: 0, gid: 0))
     }
 
     @Test func nullMeansAbsentForOptionalFields() throws {
-        let spec = try Spec.decode(from: Data(#"{"ociVersion":"1.0.2","hostname":null,"linux":{"namespaces":null}}"#.utf8))
+        let spec = try Spec.decode(from: Array(#"{"ociVersion":"1.0.2","hostname":null,"linux":{"namespaces":null}}"#.utf8))
         #expect(spec.hostname == nil)
         #expect(spec.linux == Linux())
     }
 
     @Test func lastDuplicateKeyWinsLikeGo() throws {
-        let spec = try Spec.decode(from: Data(#"{"ociVersion":"1.0.0","hostname":"a","hostname":"b"}"#.utf8))
+        let spec = try Spec.decode(from: Array(#"{"ociVersion":"1.0.0","hostname":"a","hostname":"b"}"#.utf8))
         #expect(spec.hostname == "b")
     }
 
     /// Seccomp actions and friends are open sets: a newer runtime-spec value still decodes.
     @Test func unknownStringTypedValuesAreKept() throws {
         let json = #"{"defaultAction":"SCMP_ACT_FUTURE","architectures":["SCMP_ARCH_LOONGARCH64"]}"#
-        let seccomp = try OCIJSON.decode(LinuxSeccomp.self, from: Data(json.utf8))
+        let seccomp = try OCIJSON.decode(LinuxSeccomp.self, from: Array(json.utf8))
         #expect(seccomp.defaultAction.rawValue == "SCMP_ACT_FUTURE")
         #expect(seccomp.architectures == ["SCMP_ARCH_LOONGARCH64"])
     }
 
     @Test func minimalSpec() throws {
-        let spec = try Spec.decode(from: Data(#"{"ociVersion":"1.0.0"}"#.utf8))
+        let spec = try Spec.decode(from: Array(#"{"ociVersion":"1.0.0"}"#.utf8))
         #expect(spec == Spec(ociVersion: "1.0.0"))
     }
 }

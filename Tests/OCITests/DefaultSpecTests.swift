@@ -27,7 +27,7 @@ import Testing
     @Test(arguments: [false, true])
     func prettyOutputIsRuncsText(rootless: Bool) throws {
         let spec = Spec.runcDefault(rootless: rootless, hostUID: 0, hostGID: 0)
-        let text = String(decoding: try OCIJSON.encoder(pretty: true).encode(spec), as: UTF8.self)
+        let text = String(decoding: try OCIJSON.encode(spec, pretty: true), as: UTF8.self)
         #expect(text == Self.runcText(rootless: rootless))
     }
 
@@ -35,7 +35,7 @@ import Testing
     func roundTrips(rootless: Bool) throws {
         let spec = Spec.runcDefault(rootless: rootless)
         #expect(try Spec.decode(from: try OCIJSON.encode(spec, pretty: true)) == spec)
-        #expect(try Spec.decode(from: Data(Self.runcText(rootless: rootless).utf8)) == Spec.runcDefault(rootless: rootless, hostUID: 0, hostGID: 0))
+        #expect(try Spec.decode(from: Array(Self.runcText(rootless: rootless).utf8)) == Spec.runcDefault(rootless: rootless, hostUID: 0, hostGID: 0))
     }
 
     @Test func keyFields() {

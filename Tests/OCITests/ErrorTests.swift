@@ -13,7 +13,7 @@ import Testing
 
     static func failure(_ json: String) -> String? {
         do {
-            _ = try Spec.decode(from: Data(json.utf8))
+            _ = try Spec.decode(from: Array(json.utf8))
             return nil
         } catch {
             return error.description
@@ -67,7 +67,7 @@ import Testing
 
     @Test func errorCarriesPathAndMessageSeparately() {
         #expect(throws: SpecLoadError(path: "process.user.uid", message: "expected a number, got a string")) {
-            try Spec.decode(from: Data(Self.config(process: #"{"cwd":"/","user":{"uid":"0","gid":0}}"#).utf8))
+            try Spec.decode(from: Array(Self.config(process: #"{"cwd":"/","user":{"uid":"0","gid":0}}"#).utf8))
         }
     }
 

@@ -131,7 +131,7 @@ enum Fixtures {
         .replacing(#""index": 0, "value": 4294967295,"#, with: #""index": 0, "value": 4294967295, "comment": "32-bit only","#)
 
     static func decodeFull() throws -> Spec {
-        try Spec.decode(from: Data(fullConfig.utf8))
+        try Spec.decode(from: Array(fullConfig.utf8))
     }
 
     /// Parses JSON text into the order-insensitive tree used for comparisons.
@@ -139,7 +139,7 @@ enum Fixtures {
         try JSONParser.parse(Array(text.utf8))
     }
 
-    static func tree(_ data: Data) throws -> JSONValue {
-        try JSONParser.parse([UInt8](data))
+    static func tree(_ bytes: [UInt8]) throws -> JSONValue {
+        try JSONParser.parse(bytes)
     }
 }

@@ -11,7 +11,7 @@ import Testing
         let state = State(ociVersion: "1.2.0", id: "box", status: .running, pid: 4242, bundle: "/b", annotations: ["k": "v"])
         let text = String(decoding: try OCIJSON.encode(state, pretty: false), as: UTF8.self)
         #expect(text == #"{"ociVersion":"1.2.0","id":"box","status":"running","pid":4242,"bundle":"/b","annotations":{"k":"v"}}"#)
-        #expect(try OCIJSON.decode(State.self, from: Data(text.utf8)) == state)
+        #expect(try OCIJSON.decode(State.self, from: Array(text.utf8)) == state)
     }
 
     @Test func stoppedStateHasNoPid() throws {
@@ -24,7 +24,7 @@ import Testing
         #expect(ContainerStatus.allCases.map(\.rawValue) == ["creating", "created", "running", "stopped", "paused"])
         let json = #"{"ociVersion":"1.0.2","id":"x","status":"zombie","bundle":"/b"}"#
         #expect(throws: SpecLoadError(path: "status", message: #"unknown value "zombie" (known: creating, created, running, stopped, paused)"#)) {
-            try OCIJSON.decode(State.self, from: Data(json.utf8))
+            try OCIJSON.decode(State.self, from: Array(json.utf8))
         }
     }
 
@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func decodesRuncFeatures() throws {
-        let features = try OCIJSON.decode(Features.self, from: Data(RuncOutput.features.utf8))
+        let features = try OCIJSON.decode(Features.self, from: Array(RuncOutput.features.utf8))
         #expect(features.ociVersionMin == "1.0.0")
         #expect(features.ociVersionMax == "1.0.2-dev")
         #expect(features.hooks == ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"])
@@ -62,7 +62,7 @@ import Testing
              "linux":{"intelRdt":{"enabled":false},"mountExtensions":{"idmap":{"enabled":true}},
                       "seccomp":{"knownFlags":["SECCOMP_FILTER_FLAG_LOG"],"supportedFlags":[]},"cgroup":{"rdma":true}}}
             """#
-        let features = try OCIJSON.decode(Features.self, from: Data(json.utf8))
+        let features = try OCIJSON.decode(Features.self, from: Array(json.utf8))
         #expect(features.potentiallyUnsafeConfigAnnotations == ["com.example.", "x"])
         #expect(features.linux?.intelRdt == Features.IntelRdt(enabled: false))
         #expect(features.linux?.mountExtensions == Features.MountExtensions(idmap: Features.IDMap(enabled: true)))

@@ -8,7 +8,7 @@ import Foundation
 
 @Suite struct UnknownFieldTests {
     func unknown(_ json: String) throws -> [String] {
-        try Spec.decodeReportingUnknown(from: Data(json.utf8)).unknown
+        try Spec.decodeReportingUnknown(from: Array(json.utf8)).unknown
     }
 
     @Test func everyModelledFieldIsKnown() throws {
@@ -36,13 +36,13 @@ import Foundation
              "memoryPolicy":{"mode":"MPOL_BIND","nodes":"0-1","flags":["MPOL_F_STATIC_NODES"]},
              "intelRdt":{"closID":"c","schemata":["L3:0=ff","MB:0=50"],"enableMonitoring":true}}}
             """#
-        let (spec, unknown) = try Spec.decodeReportingUnknown(from: Data(json.utf8))
+        let (spec, unknown) = try Spec.decodeReportingUnknown(from: Array(json.utf8))
         #expect(unknown.isEmpty)
         #expect(spec.linux?.netDevices == ["eth0": LinuxNetDevice(name: "c0")])
         #expect(spec.linux?.memoryPolicy == LinuxMemoryPolicy(mode: "MPOL_BIND", nodes: "0-1", flags: ["MPOL_F_STATIC_NODES"]))
         #expect(spec.linux?.intelRdt?.schemata == ["L3:0=ff", "MB:0=50"])
         #expect(spec.linux?.intelRdt?.enableMonitoring == true)
-        let oneString = try Spec.decode(from: Data(#"{"ociVersion":"1.3.0","linux":{"intelRdt":{"schemata":"L3:0=ff\nMB:0=50"}}}"#.utf8))
+        let oneString = try Spec.decode(from: Array(#"{"ociVersion":"1.3.0","linux":{"intelRdt":{"schemata":"L3:0=ff\nMB:0=50"}}}"#.utf8))
         #expect(oneString.linux?.intelRdt?.schemata == ["L3:0=ff", "MB:0=50"])
     }
 }

@@ -84,7 +84,7 @@ import Testing
             {"ociVersion":"1.0.2","id":"x","pid":1,"bundle":"/b","rootfs":"/b/rootfs","created":"now","owner":"",
              "initStartTime":5,"ownPidNamespace":true,"config":{"ociVersion":"1.0.2"}}
             """
-        let record = try OCIJSON.decode(ContainerRecord.self, from: Data(json.utf8))
+        let record = try OCIJSON.decode(ContainerRecord.self, from: Array(json.utf8))
         #expect(record.cgroup == nil)
     }
 
@@ -92,7 +92,7 @@ import Testing
         let record = CgroupRecord(
             version: 1, directories: [CgroupDirectory(hierarchy: "cpu,cpuacct", path: "/sys/fs/cgroup/cpu,cpuacct/x")],
             created: ["/sys/fs/cgroup/cpu,cpuacct/x"])
-        let data = try OCIJSON.encoder(pretty: false).encode(record)
+        let data = try OCIJSON.encode(record, pretty: false)
         #expect(String(decoding: data, as: UTF8.self)
             == #"{"version":1,"directories":[{"hierarchy":"cpu,cpuacct","path":"/sys/fs/cgroup/cpu,cpuacct/x"}],"created":["/sys/fs/cgroup/cpu,cpuacct/x"]}"#)
         #expect(try OCIJSON.decode(CgroupRecord.self, from: data) == record)

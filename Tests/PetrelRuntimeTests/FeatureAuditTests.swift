@@ -89,7 +89,7 @@ import Testing
 /// Other platforms' sections: ignored with a warning, except `vm`, which is refused.
 @Suite struct PlatformRuleTests {
     func load(_ json: String) throws -> (Spec, [String]) {
-        let (spec, _, other) = try Spec.decodeReportingOtherPlatforms(from: Data(json.utf8))
+        let (spec, _, other) = try Spec.decodeReportingOtherPlatforms(from: Array(json.utf8))
         return (spec, other)
     }
 

@@ -11,7 +11,7 @@ import Testing
     static let hybrid = CgroupLayout.detect(mountInfo: CgroupLayoutTests.hybrid)
 
     func spec(_ json: String) throws -> Spec {
-        try Spec.decode(from: Data(json.utf8))
+        try Spec.decode(from: Array(json.utf8))
     }
 
     func build(_ json: String, cgroups: CgroupLayout = hybrid, files: Set<String> = [], passwd: String? = nil) throws -> ExecutionPlan {
@@ -160,7 +160,7 @@ import Testing
     }
 
     @Test func labelsAreCarriedWhenTheHostHasTheModules() throws {
-        let spec = try Spec.decode(from: Data(json.utf8))
+        let spec = try Spec.decode(from: Array(json.utf8))
         let plan = try builder(apparmor: true, selinux: true).build(spec, bundle: "/b", rootfs: "/r", options: LaunchOptions())
         #expect(plan.apparmorProfile == "p1")
         #expect(plan.selinuxLabel == "l1")
@@ -169,7 +169,7 @@ import Testing
     }
 
     @Test func labelsAreRefusedWithoutTheModules() throws {
-        let spec = try Spec.decode(from: Data(json.utf8))
+        let spec = try Spec.decode(from: Array(json.utf8))
         #expect(throws: RuntimeError.self) {
             try builder(apparmor: false, selinux: true).build(spec, bundle: "/b", rootfs: "/r", options: LaunchOptions())
         }

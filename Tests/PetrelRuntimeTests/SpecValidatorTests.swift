@@ -9,7 +9,7 @@ import Testing
 
 @Suite struct SpecValidatorTests {
     func validate(_ json: String) throws {
-        try SpecValidator.validate(try Spec.decode(from: Data(json.utf8)), configPath: "/b/config.json")
+        try SpecValidator.validate(try Spec.decode(from: Array(json.utf8)), configPath: "/b/config.json")
     }
 
     static func config(version: String = "1.0.2", process: String = #"{"args":["sh"],"cwd":"/"}"#,
@@ -60,7 +60,7 @@ import Testing
 /// each refused by SpecValidator, the message naming the file and the JSON path.
 @Suite struct ValidationRuleTests {
     func validate(_ json: String) throws {
-        try SpecValidator.validate(try Spec.decode(from: Data(json.utf8)), configPath: "/b/config.json")
+        try SpecValidator.validate(try Spec.decode(from: Array(json.utf8)), configPath: "/b/config.json")
     }
 
     static func config(version: String = "1.0.2", process: String = "",
@@ -162,7 +162,7 @@ import Testing
             Self.config(extra: #""mounts":[{"destination":"/a","source":"x"}],"#),
             Self.config(linux: #","personality":{"domain":"BSD"}"#),
         ] {
-            let spec = try Spec.decode(from: Data(json.utf8))
+            let spec = try Spec.decode(from: Array(json.utf8))
             _ = try builder.build(spec, bundle: "/b", rootfs: "/r", options: LaunchOptions())
             #expect(throws: RuntimeError.self) { try SpecValidator.validate(spec, configPath: "/b/config.json") }
         }

@@ -196,7 +196,7 @@ import Glibc
         let rig = try Rig(args: ["sleep", "300"])
         defer { try? rig.finish() }
         let data = try Data(contentsOf: URL(fileURLWithPath: rig.bundle + "/config.json"))
-        var spec = try OCIJSON.decode(Spec.self, from: data)
+        var spec = try OCIJSON.decode(Spec.self, from: [UInt8](data))
         spec.linux?.cgroupsPath = "petreltest.slice:shimtest:\(rig.id)"
         let fd = open(rig.bundle + "/config.json", O_WRONLY | O_TRUNC)
         let encoded = try OCIJSON.encode(spec, pretty: false)
@@ -230,7 +230,7 @@ import Glibc
             $0.stdout = "file://\(rig.root)/exec.log"
             $0.spec = .with {
                 $0.typeURL = "types.containerd.io/opencontainers/runtime-spec/1/Process"
-                $0.value = json
+                $0.value = Data(json)
             }
         }
         #expect(try rig.call("Exec", exec, Google_Protobuf_Empty.self) == .success(Google_Protobuf_Empty()))
@@ -253,8 +253,8 @@ import Glibc
         // A second exec keeps running; the init's exit must come after that exec's.
         var second = exec
         second.execID = "e2"
-        second.spec.value = try OCIJSON.encode(Process(terminal: false, user: User(uid: 0, gid: 0), args: ["sleep", "300"],
-                                                       env: ["PATH=/bin"], cwd: "/"), pretty: false)
+        second.spec.value = Data(try OCIJSON.encode(Process(terminal: false, user: User(uid: 0, gid: 0), args: ["sleep", "300"],
+                                                       env: ["PATH=/bin"], cwd: "/"), pretty: false))
         _ = try rig.call("Exec", second, Google_Protobuf_Empty.self)
         _ = try rig.call("Start", Containerd_Task_V2_StartRequest.with { $0.id = rig.id; $0.execID = "e2" }, Containerd_Task_V2_StartResponse.self)
         _ = try rig.call("Kill", Containerd_Task_V2_KillRequest.with { $0.id = rig.id; $0.signal = 9 }, Google_Protobuf_Empty.self)

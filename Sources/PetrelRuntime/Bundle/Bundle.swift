@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,7 +26,7 @@ public struct Bundle: Sendable {
         let unknown: [String]
         let otherPlatforms: [String]
         do {
-            (spec, unknown, otherPlatforms) = try Spec.decodeReportingOtherPlatforms(from: Data(bytes))
+            (spec, unknown, otherPlatforms) = try Spec.decodeReportingOtherPlatforms(from: bytes)
         } catch {
             throw RuntimeError("\(configPath): \(error.description)")
         }

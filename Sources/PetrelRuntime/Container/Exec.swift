@@ -1,10 +1,5 @@
 import CExecutor
 import OCI
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -49,7 +44,7 @@ public struct ExecRequest: Sendable {
         if let processFile {
             let bytes = try FileSystem.readDocument(FileSystem.absolute(processFile))
             do {
-                return try OCIJSON.decode(Process.self, from: Data(bytes))
+                return try OCIJSON.decode(Process.self, from: bytes)
             } catch {
                 throw RuntimeError("--process \(processFile): \(error)")
             }

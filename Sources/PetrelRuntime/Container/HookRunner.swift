@@ -1,10 +1,5 @@
 import CExecutor
 import OCI
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -58,7 +53,7 @@ enum HookRunner {
         guard !list.isEmpty else { return }
         let json: [UInt8]
         do {
-            json = Array(try OCIJSON.encode(state, pretty: false))
+            json = try OCIJSON.encode(state, pretty: false)
         } catch {
             throw RuntimeError("hooks: cannot encode the state: \(error)")
         }

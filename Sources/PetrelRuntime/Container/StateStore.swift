@@ -1,9 +1,4 @@
 import CExecutor
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -88,20 +83,20 @@ public struct StateStore: Sendable {
         guard FileSystem.exists(path) else { throw RuntimeError("container \(JSONText.quote(id)) does not exist") }
         let bytes = try FileSystem.readDocument(path)
         do {
-            return try OCIJSON.decoder().decode(ContainerRecord.self, from: Data(bytes))
+            return try OCIJSON.decode(ContainerRecord.self, from: bytes)
         } catch {
             throw RuntimeError("corrupt container state \(path): \(error)")
         }
     }
 
     public func save(_ record: ContainerRecord) throws(RuntimeError) {
-        let data: Data
+        let data: [UInt8]
         do {
-            data = try OCIJSON.encoder(pretty: false).encode(record)
+            data = try OCIJSON.encode(record, pretty: false)
         } catch {
             throw RuntimeError("cannot encode container state: \(error)")
         }
-        try FileSystem.writeAtomically(statePath(record.id), Array(data), mode: 0o600)
+        try FileSystem.writeAtomically(statePath(record.id), data, mode: 0o600)
     }
 
     public func remove(_ id: String) throws(RuntimeError) {

@@ -16,7 +16,7 @@ enum SeccompListener {
             metadata: seccomp.listenerMetadata, state: state)
         let json: String
         do {
-            json = String(decoding: try OCIJSON.encoder(pretty: false).encode(message), as: UTF8.self)
+            json = String(decoding: try OCIJSON.encode(message, pretty: false), as: UTF8.self)
         } catch {
             throw RuntimeError("linux.seccomp.listenerPath: cannot encode the container state: \(error)")
         }
