@@ -1,6 +1,24 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// The petrel binary's own modules: no implicit _StringProcessing (its regex engine is ~0.8 MB
+// of code; `includes(_:)` in PetrelRuntime/Support does substring search), and -Osize in
+// release. See specs/binary-size.md.
+let leanSwift: [SwiftSetting] = [
+    .unsafeFlags(["-Xfrontend", "-disable-implicit-string-processing-module-import"]),
+    .unsafeFlags(["-Osize"], .when(configuration: .release)),
+]
+// Release link of petrel: lld (from the Swift toolchain) with R and RX in one segment (fewer
+// page faults at start), safe identical-code folding, and no .eh_frame (nothing in petrel
+// unwinds: Swift errors are returns, no threads, no C++ catch). See specs/binary-size.md.
+let packageDirectory = String(#filePath.dropLast("/Package.swift".count))
+let leanLink: [LinkerSetting] = [
+    .unsafeFlags([
+        "-use-ld=lld", "-Xlinker", "--no-rosegment", "-Xlinker", "--icf=safe",
+        "-Xlinker", "-T", "-Xlinker", packageDirectory + "/Sources/petrel/link/discard-eh-frame.ld",
+    ], .when(configuration: .release)),
+]
+
 // Flow: OCI (config.json model) -> PetrelRuntime (bundle -> plan -> execute -> state)
 // -> CExecutor (clone3 and the whole child side in C) ; petrel is the runc-compatible CLI.
 let package = Package(
@@ -19,7 +37,7 @@ let package = Package(
     ],
     targets: [
         // Pure Codable types of the OCI runtime spec: no Linux calls.
-        .target(name: "OCI"),
+        .target(name: "OCI", swiftSettings: leanSwift),
         // clone3 + the container's init side using raw syscalls only (no malloc after clone),
         // plus the thin wrappers Swift cannot import (variadic calls, macros).
         .target(
@@ -30,12 +48,15 @@ let package = Package(
         .systemLibrary(name: "CLibseccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         // libcap names capabilities and tells the kernel's last one, in the parent only.
         .systemLibrary(name: "CLibcap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
-        .target(name: "PetrelRuntime", dependencies: ["OCI", "CExecutor", "CLibseccomp", "CLibcap"]),
+        .target(name: "PetrelRuntime", dependencies: ["OCI", "CExecutor", "CLibseccomp", "CLibcap"], swiftSettings: leanSwift),
         .executableTarget(
             name: "petrel",
             dependencies: [
                 "PetrelRuntime", "OCI", "CExecutor",
-            ]
+            ],
+            exclude: ["link"],
+            swiftSettings: leanSwift,
+            linkerSettings: leanLink
         ),
         // The containerd shim: protobuf messages (generated from specs/proto by scripts/gen-proto),
         // a single-threaded ttrpc server/client on epoll, and the shim binary.

@@ -8,7 +8,7 @@ enum SetupOOM {
         guard let cgroup, let kills = cgroup.oomKillCount(), kills > 0 else { return error }
         let limit = spec.linux?.resources?.memory?.limit.map { "linux.resources.memory.limit (\($0) bytes)" }
             ?? "the memory limit"
-        if error.description.contains("killed by signal 9") {
+        if error.description.includes("killed by signal 9") {
             return RuntimeError("container init was OOM-killed during setup: \(limit) is too small")
         }
         var explained = error

@@ -50,7 +50,7 @@ public enum NetDevices {
             throw RuntimeError("\(field): invalid interface name \(JSONText.quote(name)) (contains \(JSONText.quote(String(UnicodeScalar(bad)))))")
         }
         let percents = bytes.filter { $0 == UInt8(ascii: "%") }.count
-        if percents > 0 && !(template && percents == 1 && name.contains("%d")) {
+        if percents > 0 && !(template && percents == 1 && name.includes("%d")) {
             throw RuntimeError("\(field): invalid interface name \(JSONText.quote(name)) (only one %d template is allowed, in the new name)")
         }
     }
