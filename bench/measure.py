@@ -279,7 +279,7 @@ def report(bench, wrapper, counts, args):
             p, c = counts.get((name, "petrel")), counts.get((name, "crun"))
             lines.append(f"| {name} | {p / 1e6:.2f} M | {c / 1e6:.2f} M | {p / c:.2f}x |" if p and c else
                          f"| {name} | {f'{p / 1e6:.2f} M' if p else 'n/a'} | {f'{c / 1e6:.2f} M' if c else 'n/a'} | - |")
-    size = os.path.getsize(args.petrel)
+    size = os.path.getsize(args.petrel_built or args.petrel)
     lines += ["", f"Binary: petrel {size / 1e6:.1f} MB as built"
               + (f", {os.path.getsize(args.petrel_stripped) / 1e6:.1f} MB stripped" if args.petrel_stripped else "")
               + f"; runc {os.path.getsize(shutil.which(args.runc) or args.runc) / 1e6:.1f} MB; "
@@ -325,6 +325,7 @@ def main():
     parser.add_argument("--crun-wrapper")
     parser.add_argument("--crun-noop")
     parser.add_argument("--petrel-stripped")
+    parser.add_argument("--petrel-built", help="the build's binary, for its size (--petrel is the timed copy)")
     parser.add_argument("--petrel-callgrind")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--burst", type=int, default=50)
