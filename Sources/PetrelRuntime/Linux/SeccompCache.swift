@@ -174,12 +174,12 @@ public struct SeccompCache: Sendable {
         let fd = openat(rootFd, Self.directoryName, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT { return .missing }
-            Logger.shared.warning("seccomp filter cache \(directory) is not used: it is not a directory (openat: errno \(errno))")
+            Logger.shared.warning("seccomp filter cache \(directory) is not used: not a directory (openat: errno \(errno))")
             return .refused
         }
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_uid == geteuid(), info.st_mode & 0o022 == 0 else {
-            Logger.shared.warning("seccomp filter cache \(directory) is not used: owned by uid \(info.st_uid) with mode \(String(info.st_mode & 0o7777, radix: 8)), not by uid \(geteuid()) and writable by it alone")
+            Logger.shared.warning("seccomp filter cache \(directory) is not used: it must be owned by uid \(geteuid()) and writable by it alone (owner uid \(info.st_uid), mode \(String(info.st_mode & 0o7777, radix: 8)))")
             close(fd)
             return .refused
         }

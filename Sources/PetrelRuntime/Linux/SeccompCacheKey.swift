@@ -1,8 +1,5 @@
 import CLibseccomp
 import OCI
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The key of a compiled filter in SeccompCache: SHA-256 of a canonical serialization of
 /// everything the BPF program depends on. The profile enters as the compiler sees it
@@ -17,30 +14,31 @@ public enum SeccompCacheKey {
     static let format: UInt64 = 1
 
     /// What is not in the profile but decides the program, or whether it compiles at all:
-    /// - this executable (device, inode, size, mtime, ctime of /proc/self/exe: the code that
-    ///   ran, even after an upgrade replaced the file), so no filter outlives the build of
-    ///   SeccompCompiler and the ENOSYS stub that made it;
-    /// - libseccomp's version and the file its code came from (a distribution may patch the
-    ///   syscall tables without changing the version);
+    /// - the GNU build ID of this executable, so no filter outlives the build of
+    ///   SeccompCompiler and the ENOSYS stub that made it (not /proc/self/exe's inode: petrel
+    ///   runs from a fresh memfd or overlay every time, specs/protected-binary.md);
+    /// - libseccomp's version, and the build ID of its shared object when it is one (a
+    ///   distribution may patch the syscall tables without changing the version);
     /// - libseccomp's API level: the kernel features it probes (seccomp(2) itself, TSYNC,
     ///   LOG and KILL_PROCESS, SPEC_ALLOW, NEW_LISTENER and USER_NOTIF, TSYNC_ESRCH) and
-    ///   checks every action against before it accepts a rule;
+    ///   checks actions against before it accepts a rule;
     /// - the native architecture (always in the filter; decides the syscall numbers).
-    /// nil when an identity cannot be read: then nothing is cached.
+    /// nil when a build ID is missing: then nothing is cached.
     static let environment: [UInt8]? = {
         var writer = CanonicalWriter()
         writer.string("petrel seccomp filter cache")
         writer.integer(format)
-        guard writer.fileIdentity("/proc/self/exe") else { return nil }
+        var own = [UInt8](repeating: 0, count: 64)
+        var library = [UInt8](repeating: 0, count: 64)
+        let ownLength = own.withUnsafeMutableBufferPointer { petrel_own_build_id($0.baseAddress, $0.count) }
+        let libraryLength = library.withUnsafeMutableBufferPointer { petrel_libseccomp_build_id($0.baseAddress, $0.count) }
+        guard ownLength > 0, libraryLength > 0 else { return nil }
+        writer.blob(own.prefix(ownLength))
+        writer.blob(library.prefix(libraryLength))
         guard let version = seccomp_version() else { return nil }
         writer.integer(UInt64(version.pointee.major))
         writer.integer(UInt64(version.pointee.minor))
         writer.integer(UInt64(version.pointee.micro))
-        if let object = petrel_libseccomp_object() {
-            guard writer.fileIdentity(String(cString: object)) else { return nil }
-        } else {
-            writer.integer(0)
-        }
         writer.integer(UInt64(seccomp_api_get()))
         writer.integer(UInt64(seccomp_arch_native()))
         return writer.bytes
@@ -99,20 +97,10 @@ struct CanonicalWriter {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    mutating func string(_ value: String) {
-        integer(UInt64(value.utf8.count))
-        bytes.append(contentsOf: value.utf8)
-    }
+    mutating func string(_ value: String) { blob(value.utf8) }
 
-    /// Device, inode, size, mtime and ctime of `path` (followed); false when stat fails.
-    mutating func fileIdentity(_ path: String) -> Bool {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return false }
-        for value in [UInt64(info.st_dev), UInt64(info.st_ino), UInt64(info.st_size),
-                      UInt64(bitPattern: Int64(info.st_mtim.tv_sec)), UInt64(info.st_mtim.tv_nsec),
-                      UInt64(bitPattern: Int64(info.st_ctim.tv_sec)), UInt64(info.st_ctim.tv_nsec)] {
-            integer(value)
-        }
-        return true
+    mutating func blob(_ value: some Collection<UInt8>) {
+        integer(UInt64(value.count))
+        bytes.append(contentsOf: value)
     }
 }
