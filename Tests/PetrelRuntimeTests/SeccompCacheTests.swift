@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct SeccompCacheKeyTests {
     static func profile(_ json: String) throws -> LinuxSeccomp {
-        try OCIJSON.decode(LinuxSeccomp.self, from: Data(json.utf8))
+        try OCIJSON.decode(LinuxSeccomp.self, from: Array(json.utf8))
     }
 
     static func key(_ json: String) throws -> [UInt8] {
