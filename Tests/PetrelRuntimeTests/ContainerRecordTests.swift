@@ -86,4 +86,30 @@ import Testing
         record.noteConfigUses(spec)
         #expect(!record.startHooks && record.poststopHooks)
     }
+
+    /// runc's `state` layout, key for key, pretty and compact (`list --format json`).
+    @Test func stateOutputLooksLikeRuncs() {
+        var record = Self.full
+        record.annotations = ["b": "2", "a": "1\""]
+        let report = ContainerStateReport(record: record, status: .running)
+        #expect(report.json() == """
+            {
+              "ociVersion": "1.2.0",
+              "id": "c-1",
+              "pid": 4242,
+              "status": "running",
+              "bundle": "/b \\"quoted\\" \\\\ é",
+              "rootfs": "/b/rootfs",
+              "created": "2026-12-07T15:20:29.179040369Z",
+              "annotations": {
+                "a": "1\\"",
+                "b": "2"
+              },
+              "owner": ""
+            }
+            """)
+        record.annotations = [:]
+        let stopped = ContainerStateReport(record: record, status: .stopped)
+        #expect(stopped.json(indent: false) == #"{"ociVersion":"1.2.0","id":"c-1","pid":0,"status":"stopped","bundle":"/b \"quoted\" \\ é","rootfs":"/b/rootfs","created":"2026-12-07T15:20:29.179040369Z","owner":""}"#)
+    }
 }
