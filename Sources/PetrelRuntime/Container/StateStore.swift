@@ -87,6 +87,8 @@ public struct StateStore: Sendable {
     }
 
     public func load(_ id: String) throws(RuntimeError) -> ContainerRecord {
+        // As lock() does: an id is never a path out of the root (runc validates it too).
+        try StateStore.validate(id: id)
         let path = statePath(id)
         let bytes: [UInt8]
         do {
