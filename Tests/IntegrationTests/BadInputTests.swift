@@ -100,6 +100,12 @@ struct BadInput {
         #expect(result.stderr.contains("invalid"), "\(result)")
         #expect(!FileManager.default.fileExists(atPath: t.dir + "/escape"))
         #expect(t.listedIDs().isEmpty)
+        // Nor is it a path out of the state root for the verbs that only read.
+        for verb in [["state", id], ["kill", id, "KILL"], ["ps", id]] {
+            let read = t.runtime(verb)
+            #expect(read.status != 0, "\(read)")
+            if !Harness.isRunc { #expect(read.stderr.contains("invalid container id"), "\(read)") }
+        }
     }
 
     @Test("an unknown signal")

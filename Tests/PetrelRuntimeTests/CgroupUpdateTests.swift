@@ -82,9 +82,9 @@ import Testing
     @Test func stateWithoutACgroupStillLoads() throws {
         let json = """
             {"ociVersion":"1.0.2","id":"x","pid":1,"bundle":"/b","rootfs":"/b/rootfs","created":"now","owner":"",
-             "initStartTime":5,"ownPidNamespace":true,"config":{"ociVersion":"1.0.2"}}
+             "initStartTime":5,"ownPidNamespace":true}
             """
-        let record = try OCIJSON.decode(ContainerRecord.self, from: Array(json.utf8))
+        let record = try ContainerRecord.decode(Array(json.utf8))
         #expect(record.cgroup == nil)
     }
 

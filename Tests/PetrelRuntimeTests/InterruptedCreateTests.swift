@@ -29,7 +29,7 @@ import Testing
         try runtime.store.save(ContainerRecord(
             ociVersion: "1.0.2", id: id, pid: 0, bundle: "/nonexistent", rootfs: "/nonexistent/rootfs",
             created: Clock.rfc3339(nanoseconds: true), owner: "", annotations: nil, initStartTime: 0,
-            ownPidNamespace: true, config: Spec(), cgroup: cgroup, creator: creator))
+            ownPidNamespace: true, cgroup: cgroup, creator: creator))
     }
 
     /// This process under a start time it never had: a creator that is gone.

@@ -78,6 +78,8 @@ import Testing
 @Suite struct TextTests {
     @Test func quotesLikeJSON() {
         #expect(JSONText.quote("a\"b\\c\nd\u{1}") == "\"a\\\"b\\\\c\\nd\\u0001\"")
+        #expect(JSONText.quote("plain é/x") == "\"plain é/x\"")
+        #expect(JSONText.quote("\t\r\u{1f}é") == "\"\\t\\r\\u001fé\"")
     }
 
     @Test func cleansPaths() {
@@ -85,6 +87,15 @@ import Testing
         #expect(FileSystem.clean("/../..") == "/")
         #expect(FileSystem.absolute("rootfs", relativeTo: "/bundle") == "/bundle/rootfs")
         #expect(FileSystem.absolute("/abs/x/..", relativeTo: "/bundle") == "/abs")
+        // Already clean paths come back as they are; the others are cleaned.
+        for path in ["/", "/a", "/a/...", "/a/.b", "/b./c", "/a/..b"] {
+            #expect(FileSystem.isClean(path), "\(path)")
+            #expect(FileSystem.clean(path) == path)
+        }
+        for (path, clean) in [("//", "/"), ("/.", "/"), ("/a/.", "/a"), ("/a/..", "/"), ("/a/", "/a"), ("/a//b", "/a/b"), ("a", "/a")] {
+            #expect(!FileSystem.isClean(path), "\(path)")
+            #expect(FileSystem.clean(path) == clean)
+        }
     }
 
     @Test func timestampsLookLikeRFC3339() {

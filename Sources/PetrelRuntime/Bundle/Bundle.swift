@@ -10,6 +10,9 @@ public struct Bundle: Sendable {
     public var spec: Spec
     /// Absolute, symlink-free path of root.path.
     public var rootfs: String
+    /// config.json as read: create saves these bytes in the state directory as the config
+    /// the container was created from (no re-encoding; they decode to `spec`).
+    public var document: [UInt8] = []
 
     /// Reads and validates `<path>/config.json`. Every failure is one line naming the
     /// path or the JSON field at fault.
@@ -41,7 +44,7 @@ public struct Bundle: Sendable {
         guard (info.st_mode & S_IFMT) == S_IFDIR else {
             throw RuntimeError("cannot use root.path: \(rootPath) is not a directory")
         }
-        return Bundle(path: path, spec: spec, rootfs: try FileSystem.realPath(rootPath))
+        return Bundle(path: path, spec: spec, rootfs: try FileSystem.realPath(rootPath), document: bytes)
     }
 
     /// A newer spec minor may add fields that change what the container is: each one this

@@ -67,14 +67,14 @@ extension Runtime {
         guard let creator = ProcessIdentity.current() else { throw RuntimeError("cannot read /proc/self/stat") }
 
         let lock = try store.create(request.id)
-        // Provisional until the init is ready: see ContainerRecord. Without the config
-        // (encoding it twice is most of the cost): nothing reads it from a provisional record.
+        // Provisional until the init is ready: see ContainerRecord. The config is saved
+        // beside the complete record; nothing reads it from a provisional one.
         var record = ContainerRecord(
             ociVersion: bundle.spec.ociVersion, id: request.id, pid: 0, bundle: bundle.path,
             rootfs: bundle.rootfs, created: Clock.rfc3339(nanoseconds: true), owner: "",
             annotations: bundle.spec.annotations, initStartTime: 0,
             ownPidNamespace: plan.namespaces.contains { $0.cloneFlag == NamespaceFlag.cloneFlag(.pid) && $0.path == nil },
-            config: Spec(ociVersion: bundle.spec.ociVersion), cgroup: plannedCgroup, creator: creator)
+            cgroup: plannedCgroup, creator: creator)
         var consoleSocket: Int32 = -1
         var initProcess: InitProcess?
         var cgroup: (any CgroupManager)?
@@ -140,8 +140,14 @@ extension Runtime {
             record.pid = child.pid
             record.initStartTime = stat.startTime
             record.cgroup = manager.record
-            record.config = bundle.spec
+            record.noteConfigUses(bundle.spec)
             record.creator = nil
+            // The config first: a complete record always has it beside it.
+            if bundle.document.isEmpty {
+                try store.saveConfig(request.id, bundle.spec)
+            } else {
+                try store.saveConfig(request.id, document: bundle.document)
+            }
             try store.save(record)
             // Until now the init dies with this process; only a recorded one may outlive it.
             try child.confirmRecorded()

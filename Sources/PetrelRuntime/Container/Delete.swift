@@ -8,6 +8,12 @@ extension Runtime {
     /// `delete`: removes a stopped container's resources. The runtime spec forbids
     /// deleting a container that is not stopped; `force` kills it first.
     public func delete(_ id: String, force: Bool) throws(RuntimeError) {
+        try delete(id, force: force, known: nil)
+    }
+
+    /// `known`: the container's record as the caller has it already (`run`, which made it;
+    /// the record does not change after create), so it is not read again.
+    func delete(_ id: String, force: Bool, known: ContainerRecord?) throws(RuntimeError) {
         let lock: ContainerLock
         do {
             lock = try store.lock(id)
@@ -17,12 +23,19 @@ extension Runtime {
             throw error
         }
         defer { withExtendedLifetime(lock) {} }
-        guard FileSystem.exists(store.directory(id) + "/state.json") else {
-            // A create that died before writing state: nothing runs, just clear it.
-            try store.remove(id)
-            return
+        let record: ContainerRecord
+        if let known {
+            record = known
+        } else {
+            do {
+                record = try store.load(id)
+            } catch {
+                guard !FileSystem.exists(store.statePath(id)) else { throw error }
+                // A create that died before writing state: nothing runs, just clear it.
+                try store.remove(id)
+                return
+            }
         }
-        let record = try store.load(id)
         if record.isProvisional { return try deleteInterrupted(record) }
         let status = status(of: record)
         let cgroup = record.cgroup.map(Cgroups.manager(for:))
@@ -34,13 +47,24 @@ extension Runtime {
             if status == .paused { try cgroup?.thaw() }
             try killAndWait(record)
         }
+        // Read before the state directory goes, and only when there is something to use it for.
+        var config: Spec?
+        if record.poststopHooks || record.intelRdt {
+            do {
+                config = try store.loadConfig(id)
+            } catch {
+                Logger.shared.warning("delete: poststop hooks and Intel RDT groups skipped: \(error)")
+            }
+        }
         // Also kills what the init left behind (daemons without a pid namespace of their own).
         try cgroup?.destroy()
-        IntelRdt.remove(record.config.linux?.intelRdt, id: id)
+        if let config { IntelRdt.remove(config.linux?.intelRdt, id: id) }
         try store.remove(id)
-        HookRunner.runWarning(.poststop, spec: record.config, state: State(
-            ociVersion: record.config.ociVersion, id: id, status: .stopped, bundle: record.bundle,
-            annotations: record.annotations))
+        if let config {
+            HookRunner.runWarning(.poststop, spec: config, state: State(
+                ociVersion: record.ociVersion, id: id, status: .stopped, bundle: record.bundle,
+                annotations: record.annotations))
+        }
     }
 
     /// The remains of a create that died before its init was ready, with or without

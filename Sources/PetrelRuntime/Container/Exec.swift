@@ -110,7 +110,8 @@ extension Runtime {
         case .creating: throw RuntimeError("cannot exec in a container that is still being created")
         default: throw RuntimeError("cannot exec in a stopped container")
         }
-        let process = try request.process(container: record.config.process)
+        let config = try store.loadConfig(request.id)
+        let process = try request.process(container: config.process)
         try SpecValidator.validateExecProcess(process)
         let terminal = process.terminal ?? false
         let hasConsoleSocket = request.consoleSocket != nil || request.consoleSocketFd >= 0
@@ -122,8 +123,8 @@ extension Runtime {
         if !terminal && hasConsoleSocket {
             throw RuntimeError("cannot use console socket if petrel will not detach or allocate tty")
         }
-        var plan = try PlanBuilder.forHost(rootfs: record.rootfs, stateRoot: store.root)
-            .buildExec(record.config, process: process, initPid: record.pid, preserveFds: request.preserveFds)
+        var plan = try PlanBuilder.forExec(rootfs: record.rootfs, stateRoot: store.root)
+            .buildExec(config, process: process, initPid: record.pid, preserveFds: request.preserveFds)
         plan.stdio = request.stdio
 
         if !request.detached {
@@ -156,14 +157,14 @@ extension Runtime {
         }
         cgroupFd = try cgroup.openDirectoryForClone() ?? -1
         Logger.shared.debug("exec \(request.id): joining the namespaces of init \(record.pid) and cgroup \(cgroup.record.directories.map(\.path).joined(separator: " ")), \(plan.namespaces.count) namespaces")
-        let child = try InitProcess(plan: plan, spec: record.config, consoleSocket: consoleSocket, cgroupFd: cgroupFd)
+        let child = try InitProcess(plan: plan, spec: config, consoleSocket: consoleSocket, cgroupFd: cgroupFd)
         Logger.shared.debug("exec \(request.id): process cloned, host pid \(child.pid)")
         do throws(RuntimeError) {
             if cgroupFd < 0 { try cgroup.addProcess(child.pid) }
-            try IntelRdt.join(record.config.linux?.intelRdt, id: record.id, pid: child.pid)
+            try IntelRdt.join(config.linux?.intelRdt, id: record.id, pid: child.pid)
             try child.proceed()
             try child.waitForReady { (listenerFd) throws(RuntimeError) in
-                try SeccompListener.send(listenerFd, spec: record.config, id: record.id, pid: child.pid, bundle: record.bundle)
+                try SeccompListener.send(listenerFd, spec: config, id: record.id, pid: child.pid, bundle: record.bundle)
             }
             if let pidFile = request.pidFile {
                 try FileSystem.writeAtomically(FileSystem.absolute(pidFile), Array("\(child.pid)".utf8))

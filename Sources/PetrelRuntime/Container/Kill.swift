@@ -8,9 +8,12 @@ extension Runtime {
     /// `kill`: signals the init, or with `all` every process of the container.
     public func kill(_ id: String, signal: Int32, all: Bool) throws(RuntimeError) {
         let record = try store.load(id)
-        let status = status(of: record)
-        guard status != .stopped else { throw RuntimeError("container not running") }
-        guard status != .creating else { throw RuntimeError("container \(JSONText.quote(id)) is still being created: its init cannot be signalled yet") }
+        if let creator = record.creator {
+            guard creator.isAlive else { throw RuntimeError("container not running") }
+            throw RuntimeError("container \(JSONText.quote(id)) is still being created: its init cannot be signalled yet")
+        }
+        // Created, running and paused are all signalled: of the status only whether the init
+        // lives matters, and signalInit checks that on the pinned process.
         // The init first: signalling the others first may let it exit (e.g. a shell
         // whose `wait` returns), which would turn a successful --all into an error.
         try signalInit(record, signal)
@@ -18,6 +21,7 @@ extension Runtime {
     }
 
     func signalInit(_ record: ContainerRecord, _ signal: Int32) throws(RuntimeError) {
+        guard record.pid > 0 else { throw RuntimeError("container not running") }
         // A pidfd pins the process: the signal cannot reach a recycled pid.
         let pidfd = petrel_pidfd_open(record.pid, 0)
         guard pidfd >= 0 else {

@@ -14,11 +14,11 @@ extension Runtime {
         try StateStore.validate(id: request.id)
         let bundle = try Bundle.load(request.bundle)
         if request.detached {
-            try create(request, loaded: bundle)
-            do {
-                try start(request.id)
+            let record = try create(request, loaded: bundle)
+            do throws(RuntimeError) {
+                if let failure = try release(request.id, known: record) { throw failure }
             } catch {
-                try? delete(request.id, force: true)
+                try? delete(request.id, force: true, known: record)
                 throw error
             }
             return 0
@@ -40,7 +40,7 @@ extension Runtime {
         if relay {
             master = petrel_recv_fd(pair[0])
             guard master >= 0 else {
-                try? delete(request.id, force: true)
+                try? delete(request.id, force: true, known: record)
                 throw RuntimeError.sys("cannot receive the container's terminal", "recvmsg")
             }
         }
@@ -48,14 +48,14 @@ extension Runtime {
         do {
             // A program that cannot be executed: the init printed why on the container's
             // stderr (ours); its exit status (127/126) is the result, as for any program.
-            _ = try release(request.id)
+            _ = try release(request.id, known: record)
         } catch {
-            try? delete(request.id, force: true)
+            try? delete(request.id, force: true, known: record)
             throw error
         }
         let status = relay ? petrel_relay_terminal_until_exit(record.pid, master) : petrel_forward_signals_until_exit(record.pid)
         Logger.shared.debug("run \(request.id): init \(record.pid) ended, wait status \(status)")
-        if !request.keep { try? delete(request.id, force: true) }
+        if !request.keep { try? delete(request.id, force: true, known: record) }
         guard status >= 0 else { throw RuntimeError.sys("cannot wait for the container", "waitpid", path: String(record.pid)) }
         if petrel_wifexited(status) != 0 { return petrel_wexitstatus(status) }
         if petrel_wifsignaled(status) != 0 { return 128 + petrel_wtermsig(status) }

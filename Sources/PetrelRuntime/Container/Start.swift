@@ -12,10 +12,12 @@ extension Runtime {
 
     /// `start`'s work. Returns why the program could not be executed after the init let
     /// go of the fifo (the init also printed it on the container's stderr, as runc does).
-    func release(_ id: String) throws(RuntimeError) -> RuntimeError? {
+    /// `known`: the record as the caller has it already (`run`, which made it).
+    func release(_ id: String, known: ContainerRecord? = nil) throws(RuntimeError) -> RuntimeError? {
         let lock = try store.lock(id)
         defer { withExtendedLifetime(lock) {} }
-        let record = try store.load(id)
+        let record: ContainerRecord
+        if let known { record = known } else { record = try store.load(id) }
         switch status(of: record) {
         case .created: break
         case .stopped where record.isProvisional:
@@ -27,17 +29,20 @@ extension Runtime {
         let pidfd = petrel_pidfd_open(record.pid, 0)
         guard pidfd >= 0 else { throw RuntimeError.sys("cannot start container", "pidfd_open", path: String(record.pid)) }
         defer { close(pidfd) }
-        let spec = record.config
+        // The saved config only for its hooks.
+        let spec = record.startHooks ? try store.loadConfig(id) : nil
         func state(_ status: ContainerStatus) -> State {
-            State(ociVersion: spec.ociVersion, id: id, status: status, pid: record.pid, bundle: record.bundle,
+            State(ociVersion: record.ociVersion, id: id, status: status, pid: record.pid, bundle: record.bundle,
                   annotations: record.annotations)
         }
-        do {
-            try HookRunner.run(.startContainer, spec: spec, state: state(.created), initPid: record.pid)
-        } catch {
-            // The program must not run after a failed startContainer hook.
-            _ = petrel_pidfd_send_signal(pidfd, SIGKILL)
-            throw error
+        if let spec {
+            do {
+                try HookRunner.run(.startContainer, spec: spec, state: state(.created), initPid: record.pid)
+            } catch {
+                // The program must not run after a failed startContainer hook.
+                _ = petrel_pidfd_send_signal(pidfd, SIGKILL)
+                throw error
+            }
         }
         var notifyFd: Int32 = -1
         let notify = NotifySocket.fromEnvironment(stateDirectory: store.directory(id))
@@ -59,7 +64,7 @@ extension Runtime {
         if released == 3 { throw RuntimeError("cannot start an already running container") }
         guard released != 1 else { throw RuntimeError("cannot start container: its init exited before start") }
         if released == 2 { return InitProcess.describe(execError, fallback: "cannot start container") }
-        if Self.poststartFailureIsAnError(spec.ociVersion) {
+        if let spec, Self.poststartFailureIsAnError(spec.ociVersion) {
             do {
                 try HookRunner.run(.poststart, spec: spec, state: state(.running))
             } catch {
@@ -67,7 +72,7 @@ extension Runtime {
                 _ = petrel_pidfd_send_signal(pidfd, SIGKILL)
                 throw error
             }
-        } else {
+        } else if let spec {
             HookRunner.runWarning(.poststart, spec: spec, state: state(.running))
         }
         if let notify {

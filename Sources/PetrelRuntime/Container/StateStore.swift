@@ -4,8 +4,9 @@ import Glibc
 #endif
 import OCI
 
-/// One directory per container under --root: state.json (written atomically), the exec
-/// fifo while the container is created, and a directory lock for concurrent commands.
+/// One directory per container under --root: state.json (the record every verb reads) and
+/// config.json (the config the container was created from), both written atomically, the
+/// exec fifo while the container is created, and a directory lock for concurrent commands.
 public struct StateStore: Sendable {
     public let root: String
 
@@ -15,7 +16,9 @@ public struct StateStore: Sendable {
 
     public func directory(_ id: String) -> String { root + "/" + id }
     public func execFifo(_ id: String) -> String { directory(id) + "/exec.fifo" }
-    private func statePath(_ id: String) -> String { directory(id) + "/state.json" }
+    func statePath(_ id: String) -> String { directory(id) + "/state.json" }
+    /// The config the container was created from: read only by the verbs that need it.
+    private func configPath(_ id: String) -> String { directory(id) + "/config.json" }
 
     /// runc's rule for ids: letters, digits and _ + , - . but never "." or "..".
     public static func validate(id: String) throws(RuntimeError) {
@@ -79,24 +82,52 @@ public struct StateStore: Sendable {
     }
 
     public func load(_ id: String) throws(RuntimeError) -> ContainerRecord {
+        // As lock() does: an id is never a path out of the root (runc validates it too).
+        try StateStore.validate(id: id)
         let path = statePath(id)
-        guard FileSystem.exists(path) else { throw RuntimeError("container \(JSONText.quote(id)) does not exist") }
-        let bytes = try FileSystem.readDocument(path)
+        let bytes: [UInt8]
         do {
-            return try OCIJSON.decode(ContainerRecord.self, from: bytes)
+            bytes = try FileSystem.readDocument(path)
+        } catch {
+            if error.errno == ENOENT { throw RuntimeError("container \(JSONText.quote(id)) does not exist") }
+            throw error
+        }
+        do {
+            return try ContainerRecord.decode(bytes)
         } catch {
             throw RuntimeError("corrupt container state \(path): \(error)")
         }
     }
 
     public func save(_ record: ContainerRecord) throws(RuntimeError) {
+        try FileSystem.writeAtomically(statePath(record.id), record.encoded(), mode: 0o600)
+    }
+
+    /// The config the container was created from (create saved it; update keeps its
+    /// linux.resources current), not the bundle's config.json, which may have changed since.
+    public func loadConfig(_ id: String) throws(RuntimeError) -> Spec {
+        let path = configPath(id)
+        let bytes = try FileSystem.readDocument(path)
+        do {
+            return try OCIJSON.decode(Spec.self, from: bytes)
+        } catch {
+            throw RuntimeError("corrupt container state \(path): \(error)")
+        }
+    }
+
+    /// Saves the config as the JSON document given (create: the bundle's config.json as read).
+    public func saveConfig(_ id: String, document: [UInt8]) throws(RuntimeError) {
+        try FileSystem.writeAtomically(configPath(id), document, mode: 0o600)
+    }
+
+    public func saveConfig(_ id: String, _ spec: Spec) throws(RuntimeError) {
         let data: [UInt8]
         do {
-            data = try OCIJSON.encode(record, pretty: false)
+            data = try OCIJSON.encode(spec, pretty: false)
         } catch {
-            throw RuntimeError("cannot encode container state: \(error)")
+            throw RuntimeError("cannot encode the container's config: \(error)")
         }
-        try FileSystem.writeAtomically(statePath(record.id), data, mode: 0o600)
+        try saveConfig(id, document: data)
     }
 
     public func remove(_ id: String) throws(RuntimeError) {

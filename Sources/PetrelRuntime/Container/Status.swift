@@ -38,25 +38,41 @@ public struct ContainerStateReport: Sendable {
     public var pid: Int32 { status == .stopped ? 0 : record.pid }
 
     public func json(indent: Bool = true) -> String {
-        var fields: [(String, String)] = [
-            ("ociVersion", JSONText.quote(record.ociVersion)),
-            ("id", JSONText.quote(record.id)),
-            ("pid", String(pid)),
-            ("status", JSONText.quote(status.rawValue)),
-            ("bundle", JSONText.quote(record.bundle)),
-            ("rootfs", JSONText.quote(record.rootfs)),
-            ("created", JSONText.quote(record.created)),
-        ]
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        var first = true
+        func key(_ name: String) {
+            out.append(contentsOf: (first ? (indent ? "{\n  " : "{") : (indent ? ",\n  " : ",")).utf8)
+            first = false
+            JSONText.appendQuoted(name, to: &out)
+            out.append(contentsOf: (indent ? ": " : ":").utf8)
+        }
+        func member(_ name: String, _ value: String) {
+            key(name)
+            JSONText.appendQuoted(value, to: &out)
+        }
+        member("ociVersion", record.ociVersion)
+        member("id", record.id)
+        key("pid")
+        out.append(contentsOf: String(pid).utf8)
+        member("status", status.rawValue)
+        member("bundle", record.bundle)
+        member("rootfs", record.rootfs)
+        member("created", record.created)
         if let annotations = record.annotations, !annotations.isEmpty {
-            let inner = annotations.sorted { $0.key < $1.key }
-                .map { (indent ? "    " : "") + JSONText.quote($0.key) + (indent ? ": " : ":") + JSONText.quote($0.value) }
-            let body = indent ? "{\n" + inner.joined(separator: ",\n") + "\n  }" : "{" + inner.joined(separator: ",") + "}"
-            fields.append(("annotations", body))
+            key("annotations")
+            out.append(contentsOf: (indent ? "{\n" : "{").utf8)
+            for (index, name) in annotations.keys.sorted().enumerated() {
+                if index > 0 { out.append(contentsOf: (indent ? ",\n" : ",").utf8) }
+                if indent { out.append(contentsOf: "    ".utf8) }
+                JSONText.appendQuoted(name, to: &out)
+                out.append(contentsOf: (indent ? ": " : ":").utf8)
+                JSONText.appendQuoted(annotations[name] ?? "", to: &out)
+            }
+            out.append(contentsOf: (indent ? "\n  }" : "}").utf8)
         }
-        fields.append(("owner", JSONText.quote(record.owner)))
-        if indent {
-            return "{\n" + fields.map { "  \(JSONText.quote($0.0)): \($0.1)" }.joined(separator: ",\n") + "\n}"
-        }
-        return "{" + fields.map { "\(JSONText.quote($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+        member("owner", record.owner)
+        out.append(contentsOf: (indent ? "\n}" : "}").utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 }

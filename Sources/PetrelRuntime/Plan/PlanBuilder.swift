@@ -47,6 +47,12 @@ public struct PlanBuilder {
         )
     }
 
+    /// For `buildExec`, which makes no mounts: the host's cgroup layout (a parse of
+    /// mountinfo) is left unread.
+    public static func forExec(rootfs: String, stateRoot: String? = nil) -> PlanBuilder {
+        forHost(rootfs: rootfs, cgroups: CgroupLayout(mode: .unified, v1: [], unifiedMountPoint: nil), stateRoot: stateRoot)
+    }
+
     public func build(_ spec: Spec, bundle: String, rootfs: String, options: LaunchOptions) throws(RuntimeError) -> ExecutionPlan {
         var plan = ExecutionPlan()
         let linux = spec.linux

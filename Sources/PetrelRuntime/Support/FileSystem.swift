@@ -186,12 +186,35 @@ public enum FileSystem {
         return String(cString: buffer)
     }
 
+    /// Already what `clean` makes: absolute, no empty, "." or ".." component, no trailing "/".
+    static func isClean(_ path: String) -> Bool {
+        var bytes = path.utf8.makeIterator()
+        guard bytes.next() == UInt8(ascii: "/") else { return false }
+        if path.utf8.count == 1 { return true }
+        var component = 0  // bytes in the current component
+        var dots = 0  // of which dots: a component of only 1 or 2 dots is "." or ".."
+        while let byte = bytes.next() {
+            if byte == UInt8(ascii: "/") {
+                if component == 0 || (component == dots && dots <= 2) { return false }
+                component = 0
+                dots = 0
+                continue
+            }
+            component += 1
+            if byte == UInt8(ascii: ".") { dots += 1 }
+        }
+        return component > 0 && !(component == dots && dots <= 2)
+    }
+
     /// An absolute, lexically cleaned path (no symlink resolution).
-    public static func absolute(_ path: String, relativeTo base: String = currentDirectory()) -> String {
-        clean(path.hasPrefix("/") ? path : base + "/" + path)
+    /// `base` defaults to the working directory (asked for only when `path` is relative).
+    public static func absolute(_ path: String, relativeTo base: String? = nil) -> String {
+        if path.hasPrefix("/") { return clean(path) }
+        return clean((base ?? currentDirectory()) + "/" + path)
     }
 
     public static func clean(_ path: String) -> String {
+        if isClean(path) { return path }
         var parts: [Substring] = []
         for part in path.split(separator: "/") {
             if part == "." { continue }
