@@ -155,7 +155,9 @@ public enum CgroupPath {
                     throw RuntimeError("our own cgroup \(JSONText.quote(base)) (/proc/self/cgroup) is outside this cgroup namespace")
                 }
                 if parentOfOwn { base = parentDirectory(base) }
-                path = mountPoint + FileSystem.clean(base + "/" + relative)
+                // `relative` is clean already; so is the kernel's own path, almost always.
+                let joined = (base == "/" ? "" : base) + "/" + relative
+                path = mountPoint + (isPlainAbsolute(base) ? joined : FileSystem.clean(joined))
             }
             return path
         }
@@ -175,6 +177,17 @@ public enum CgroupPath {
             result.append(CgroupDirectory(hierarchy: CgroupDirectory.unified, path: try place(unified, "", parentOfOwn: false)))
         }
         return result
+    }
+
+    /// "/" or "/a/b": no empty, "." or ".." component and no trailing slash, so joining
+    /// needs no FileSystem.clean. (A component starting with "." also answers false: harmless.)
+    static func isPlainAbsolute(_ path: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in path.utf8 {
+            if previous == UInt8(ascii: "/") && (byte == UInt8(ascii: "/") || byte == UInt8(ascii: ".")) { return false }
+            previous = byte
+        }
+        return previous != 0 && (path.utf8.count == 1 || previous != UInt8(ascii: "/"))
     }
 
     static func parentDirectory(_ path: String) -> String {
