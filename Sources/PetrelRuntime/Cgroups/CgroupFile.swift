@@ -12,6 +12,31 @@ public enum CgroupFile {
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { return errno }
         defer { close(fd) }
+        return writeValue(fd, value)
+    }
+
+    /// Writes a run of values, keeping the last file open: cgroupfs takes each write(2) on
+    /// its own, so the dozen devices rules cost a write each instead of open+write+close.
+    final class Writer {
+        private var path = ""
+        private var fd: Int32 = -1
+
+        deinit { if fd >= 0 { close(fd) } }
+
+        /// 0, or the errno of the failure (of the open or of this value's write).
+        func write(_ directory: String, _ file: String, _ value: String) -> Int32 {
+            let full = directory + "/" + file
+            if full != path || fd < 0 {
+                if fd >= 0 { close(fd) }
+                path = full
+                fd = open(full, O_WRONLY | O_CLOEXEC)
+                if fd < 0 { return errno }
+            }
+            return CgroupFile.writeValue(fd, value)
+        }
+    }
+
+    static func writeValue(_ fd: Int32, _ value: String) -> Int32 {
         let bytes = Array(value.utf8)
         while true {
             let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }

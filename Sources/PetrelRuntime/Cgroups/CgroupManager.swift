@@ -59,13 +59,14 @@ public enum Cgroups {
         if procSelfCgroup == nil { own = try FileSystem.readText("/proc/self/cgroup") }
         let directories = try CgroupPath.directories(for: inner, layout: layout, procSelfCgroup: own)
         guard !directories.isEmpty else { throw RuntimeError("no cgroup hierarchy is mounted under \(CgroupLayout.root)") }
-        // Walked up from each leaf until a directory exists: one lstat per hierarchy when
-        // only the leaf is new.
+        // Walked up from each leaf until a directory exists (a hierarchy's mount point does):
+        // one lstat per hierarchy when only the leaf is new.
+        let mountPoints = Set(layout.v1.map(\.mountPoint) + (layout.unifiedMountPoint.map { [$0] } ?? []))
         var missing: [String] = []
         for directory in directories {
             var chain: [String] = []
             var current = directory.path
-            while current != "/" && !missing.contains(current) && !FileSystem.exists(current) {
+            while current != "/" && !mountPoints.contains(current) && !missing.contains(current) && !FileSystem.exists(current) {
                 chain.append(current)
                 current = CgroupPath.parentDirectory(current)
             }
@@ -100,7 +101,7 @@ public enum Cgroups {
                 return manager
             }
             if let cpuset = record.directory(for: "cpuset"), let mount = layout.v1.first(where: { $0.controllers.contains("cpuset") }) {
-                try CgroupTree.initializeCpuset(cpuset, mountPoint: mount.mountPoint)
+                try CgroupTree.initializeCpuset(cpuset, mountPoint: mount.mountPoint, fresh: Set(created))
             }
             return CgroupV1Manager(record: record)
         } catch {

@@ -191,6 +191,9 @@ public enum CgroupPath {
     }
 
     static func parentDirectory(_ path: String) -> String {
+        if isPlainAbsolute(path), let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) {
+            return slash == path.utf8.startIndex ? "/" : String(path[..<slash])
+        }
         var parts = path.split(separator: "/")
         if !parts.isEmpty { parts.removeLast() }
         return "/" + parts.joined(separator: "/")

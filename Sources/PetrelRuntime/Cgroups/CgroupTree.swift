@@ -52,12 +52,13 @@ enum CgroupTree {
 
     /// A new v1 cpuset cgroup starts with empty cpuset.cpus and cpuset.mems, and a process
     /// cannot join it until both are set: copy them down from the parent, as runc does.
-    static func initializeCpuset(_ leaf: String, mountPoint: String) throws(RuntimeError) {
+    /// `fresh`: directories made just now, known to be empty without a read.
+    static func initializeCpuset(_ leaf: String, mountPoint: String, fresh: Set<String> = []) throws(RuntimeError) {
         var parent = mountPoint
         for component in leaf.dropFirst(mountPoint.count).split(separator: "/") {
             let directory = parent + "/" + component
             for file in ["cpuset.cpus", "cpuset.mems"] {
-                let current = CgroupFile.trimmed(directory, file) ?? ""
+                let current = fresh.contains(directory) ? "" : CgroupFile.trimmed(directory, file) ?? ""
                 guard current.isEmpty, let inherited = CgroupFile.trimmed(parent, file), !inherited.isEmpty else { continue }
                 try CgroupFile.write(directory, file, inherited)
             }

@@ -36,16 +36,18 @@ struct CgroupV1Manager: CgroupManager {
             guard directory("devices") != nil else {
                 throw RuntimeError("no devices cgroup hierarchy on this host: cannot confine the container's device access")
             }
-            for write in CgroupSettings.v1Devices(devices) { try perform(write) }
+            let writer = CgroupFile.Writer()
+            for write in CgroupSettings.v1Devices(devices) { try perform(write, with: writer) }
         }
-        for write in plan.writes { try perform(write) }
+        let writer = CgroupFile.Writer()
+        for write in plan.writes { try perform(write, with: writer) }
     }
 
-    private func perform(_ write: CgroupWrite) throws(RuntimeError) {
+    private func perform(_ write: CgroupWrite, with writer: CgroupFile.Writer) throws(RuntimeError) {
         guard let path = directory(write.controller) else {
             throw RuntimeError("cannot set \(write.file) to \(JSONText.quote(write.value)): no \(write.controller) cgroup hierarchy on this host")
         }
-        let code = CgroupFile.tryWrite(path, write.file, write.value)
+        let code = writer.write(path, write.file, write.value)
         if code == 0 { return }
         if write.tolerated.contains(code) {
             if let field = write.field {
