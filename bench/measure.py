@@ -88,6 +88,13 @@ class Bench:
         self.measure("run (Docker-like seccomp)", runtime,
                      self.call(runtime, "run", "-b", self.args.seccomp_bundle, self.new_id("s")))
 
+    def case_run_seccomp_cold(self, runtime):
+        """In a fresh --root: petrel's compiled-filter cache (specs/security.md) is empty."""
+        root = os.path.join(self.args.work, "cold-" + self.new_id(runtime))
+        self.measure("run (Docker-like seccomp, fresh --root)", runtime,
+                     [self.bin[runtime], "--root", root, "run", "-b", self.args.seccomp_bundle, self.new_id("s")])
+        shutil.rmtree(root, ignore_errors=True)
+
     def case_lifecycle(self, runtime):
         cid = self.new_id("c")
         self.measure("create", runtime, self.call(runtime, "create", "-b", self.args.bundle, cid))
@@ -117,7 +124,7 @@ class Bench:
         self.measure(f"{n} concurrent create+start+delete", runtime, ["/bin/sh", "-c", script])
 
     def run_all(self):
-        cases = [self.case_version, self.case_run, self.case_run_seccomp, self.case_lifecycle,
+        cases = [self.case_version, self.case_run, self.case_run_seccomp, self.case_run_seccomp_cold, self.case_lifecycle,
                  self.case_state_exec, self.case_kill]
         for runtime in RUNTIMES:
             self.quiet(self.call(runtime, "run", "-d", "-b", self.args.sleeper_bundle, "sleeper"))

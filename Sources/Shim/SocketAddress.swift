@@ -1,4 +1,5 @@
 import CShim
+import PetrelRuntime
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -49,7 +49,7 @@ extension Runtime {
         options.execFifo = store.execFifo(request.id)
         options.pauseBeforePivot = HookRunner.needsPause(bundle.spec)
         let layout = CgroupLayout.detect()
-        var plan = try PlanBuilder.forHost(rootfs: bundle.rootfs, cgroups: layout)
+        var plan = try PlanBuilder.forHost(rootfs: bundle.rootfs, cgroups: layout, stateRoot: store.root)
             .build(spec, bundle: bundle.path, rootfs: bundle.rootfs, options: options)
         plan.stdio = request.stdio
         Logger.shared.debug("create \(request.id): plan: \(plan.namespaces.count) namespaces, \(plan.mounts.count) mounts, seccomp \(plan.seccomp == nil ? "none" : "compiled"), preserved fds \(options.preserveFds)")

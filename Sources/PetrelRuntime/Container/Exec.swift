@@ -127,7 +127,7 @@ extension Runtime {
         if !terminal && hasConsoleSocket {
             throw RuntimeError("cannot use console socket if petrel will not detach or allocate tty")
         }
-        var plan = try PlanBuilder.forHost(rootfs: record.rootfs)
+        var plan = try PlanBuilder.forHost(rootfs: record.rootfs, stateRoot: store.root)
             .buildExec(record.config, process: process, initPid: record.pid, preserveFds: request.preserveFds)
         plan.stdio = request.stdio
 

@@ -77,14 +77,37 @@ public enum SeccompCompiler {
     /// The config's own rules (names, errno returns, operators, indexes) are SpecValidator's
     /// (SeccompRules), checked when the bundle is loaded and again here for direct callers.
     /// What only this host can say, whether libseccomp knows an architecture and can add each
-    /// rule, is decided here, still before create makes anything.
-    public static func compile(_ seccomp: LinuxSeccomp) throws(RuntimeError) -> CompiledSeccomp {
+    /// rule, is decided here, still before create makes anything. With a cache, a program
+    /// compiled before from the same key (SeccompCacheKey) is used instead of libseccomp's
+    /// work; the load flags and the listener come from the profile either way.
+    public static func compile(_ seccomp: LinuxSeccomp, cache: SeccompCache? = nil) throws(RuntimeError) -> CompiledSeccomp {
         try SpecValidator.validateSeccompRules(seccomp, SpecValidator.Context(configPath: nil))
-        let defaultAction = try action(
-            seccomp.defaultAction.rawValue, errnoRet: seccomp.defaultErrnoRet, field: "linux.seccomp.defaultAction")
-        var usesNotify = false
-        let filterFlags = (seccomp.flags ?? []).reduce(UInt32(0)) { $0 | (flags[$1.rawValue] ?? 0) }
+        let usesNotify = (seccomp.syscalls ?? []).contains { $0.action.rawValue == "SCMP_ACT_NOTIFY" }
+        let flags = filterFlags(seccomp)
+        var key: [UInt8]?
+        if let cache, let cacheKey = try SeccompCacheKey.key(seccomp) {
+            switch cache.lookup(cacheKey) {
+            case .hit(let program): return CompiledSeccomp(program: program, flags: flags, usesNotify: usesNotify)
+            case .miss: key = cacheKey
+            case .unusable: break
+            }
+        }
+        let program = try compileProgram(seccomp)
+        if let cache, let key { cache.store(key, program: program) }
+        return CompiledSeccomp(program: program, flags: flags, usesNotify: usesNotify)
+    }
 
+    static func defaultAction(_ seccomp: LinuxSeccomp) throws(RuntimeError) -> UInt32 {
+        try action(seccomp.defaultAction.rawValue, errnoRet: seccomp.defaultErrnoRet, field: "linux.seccomp.defaultAction")
+    }
+
+    static func filterFlags(_ seccomp: LinuxSeccomp) -> UInt32 {
+        (seccomp.flags ?? []).reduce(UInt32(0)) { $0 | (flags[$1.rawValue] ?? 0) }
+    }
+
+    /// libseccomp's program for the profile, with the ENOSYS stub in front.
+    static func compileProgram(_ seccomp: LinuxSeccomp) throws(RuntimeError) -> [UInt8] {
+        let defaultAction = try defaultAction(seccomp)
         guard let context = seccomp_init(defaultAction) else {
             throw RuntimeError("linux.seccomp: libseccomp cannot create a filter")
         }
@@ -107,7 +130,6 @@ public enum SeccompCompiler {
         for (index, syscall) in (seccomp.syscalls ?? []).enumerated() {
             let field = "linux.seccomp.syscalls[\(index)]"
             let ruleAction = try action(syscall.action.rawValue, errnoRet: syscall.errnoRet, field: field + ".action")
-            if syscall.action.rawValue == "SCMP_ACT_NOTIFY" { usesNotify = true }
             // libseccomp refuses a rule that repeats the default; runc skips it the same way.
             if ruleAction == defaultAction { continue }
             let conditions = try conditions(syscall.args ?? [], field: field)
@@ -126,9 +148,8 @@ public enum SeccompCompiler {
             }
         }
 
-        let program = try SeccompEnosysStub.patch(
+        return try SeccompEnosysStub.patch(
             try export(context), seccomp: seccomp, defaultAction: defaultAction, architectures: architectures)
-        return CompiledSeccomp(program: program, flags: filterFlags, usesNotify: usesNotify)
     }
 
     /// The rules to add for one syscall entry: one rule with every condition, or, when an

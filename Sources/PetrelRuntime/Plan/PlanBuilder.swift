@@ -20,24 +20,30 @@ public struct PlanBuilder {
     public var passwd: () -> String?
     /// The host's LSMs (labels for absent ones are refused).
     public var securityModules = SecurityModules(apparmor: false, selinux: false)
+    /// Compiled seccomp programs of earlier calls (nil: always compile).
+    public var seccompCache: SeccompCache?
 
     public init(cgroups: CgroupLayout, isDirectory: @escaping (String) -> Bool, passwd: @escaping () -> String?,
-                securityModules: SecurityModules = SecurityModules(apparmor: false, selinux: false)) {
+                securityModules: SecurityModules = SecurityModules(apparmor: false, selinux: false),
+                seccompCache: SeccompCache? = nil) {
         self.cgroups = cgroups
         self.isDirectory = isDirectory
         self.passwd = passwd
         self.securityModules = securityModules
+        self.seccompCache = seccompCache
     }
 
     /// `cgroups`: the host's layout when the caller has read it already (mountinfo is
-    /// parsed once per create).
-    public static func forHost(rootfs: String, cgroups: CgroupLayout? = nil) -> PlanBuilder {
+    /// parsed once per create). `stateRoot`: the runtime's --root, which holds the seccomp
+    /// filter cache.
+    public static func forHost(rootfs: String, cgroups: CgroupLayout? = nil, stateRoot: String? = nil) -> PlanBuilder {
         PlanBuilder(
             cgroups: cgroups ?? CgroupLayout.detect(),
             isDirectory: { FileSystem.isDirectory($0) },
             // The rootfs is the container's: no symlink out of it, no FIFO, no /dev/zero.
             passwd: { (try? FileSystem.readDocument(inRoot: rootfs, "/etc/passwd", limit: 4 << 20)).map { String(decoding: $0, as: UTF8.self) } },
-            securityModules: SecurityModules.detect()
+            securityModules: SecurityModules.detect(),
+            seccompCache: stateRoot.map { SeccompCache(root: $0) }
         )
     }
 
@@ -102,7 +108,7 @@ public struct PlanBuilder {
         }
         plan.cpusRestricted = !(linux?.resources?.cpu?.cpus ?? "").isEmpty
         // Host-dependent: whether libseccomp knows each architecture on this machine.
-        if let seccomp = linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(seccomp) }
+        if let seccomp = linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(seccomp, cache: seccompCache) }
         if let profile = spec.process?.apparmorProfile, !profile.isEmpty {
             guard securityModules.apparmor else {
                 throw RuntimeError("process.apparmorProfile: AppArmor is not enabled on this host (profile \(JSONText.quote(profile)))")
@@ -151,7 +157,7 @@ public struct PlanBuilder {
             plan.cpuAffinityFinal = try ProcessAttributes.cpuMask(affinity.final, field: "process.execCPUAffinity.final")
         }
         if let policy = spec.linux?.memoryPolicy { plan.memoryPolicy = try MemoryPolicy.plan(policy) }
-        if let seccomp = spec.linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(seccomp) }
+        if let seccomp = spec.linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(seccomp, cache: seccompCache) }
         if let profile = process.apparmorProfile, !profile.isEmpty {
             guard securityModules.apparmor else {
                 throw RuntimeError("process.apparmorProfile: AppArmor is not enabled on this host (profile \(JSONText.quote(profile)))")
