@@ -216,4 +216,50 @@ struct Cgroups {
         #expect(result.stderr.contains("cpuset.cpus"), "\(result.stderr)")
         #expect(!t.hasStateDir(id))
     }
+
+    /// The hierarchies the runtime places a container in (runc's fs driver's set, plus the
+    /// cgroup2 one), as /proc/self/cgroup names them.
+    static let managed: Set<Substring> = [
+        "cpuset", "devices", "memory", "cpu", "cpuacct", "pids", "blkio", "hugetlb", "net_cls",
+        "net_prio", "perf_event", "freezer", "rdma", "name=systemd", "",
+    ]
+
+    /// /proc/self/cgroup lines of the managed hierarchies as (controllers, path).
+    func managedLines(_ text: String) -> [(Substring, Substring)] {
+        text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3 else { return nil }
+            let keys = fields[1].isEmpty ? [Substring("")] : fields[1].split(separator: ",")
+            return keys.contains(where: Self.managed.contains) ? (fields[1], fields[2]) : nil
+        }
+    }
+
+    // On a v1 or hybrid host the parent moves the init into each hierarchy after the clone;
+    // the init must be in all of them before the container's first instruction.
+    @Test("the container's first action finds itself in every cgroup of the container")
+    func inEveryCgroupFromTheStart() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        let inner = "pit-first-\(Harness.randomToken())"
+        try t.setConfig("linux.cgroupsPath", inner)
+        let out = try t.output(["cat", "/proc/self/cgroup"])
+        let lines = managedLines(out)
+        #expect(!lines.isEmpty, "\(out)")
+        for (controllers, path) in lines {
+            #expect(path.hasSuffix("/" + inner), "hierarchy \(controllers): \(path)\n\(out)")
+        }
+    }
+
+    @Test("with a cgroup namespace the container's first action sees the container's cgroups as its root")
+    func namespaceRootIsTheContainersCgroup() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.editNamespaces { $0 + [["type": "cgroup"]] }
+        let out = try t.output(["cat", "/proc/self/cgroup"])
+        let lines = managedLines(out)
+        #expect(!lines.isEmpty, "\(out)")
+        for (controllers, path) in lines {
+            #expect(path == "/", "hierarchy \(controllers): \(path)\n\(out)")
+        }
+    }
 }

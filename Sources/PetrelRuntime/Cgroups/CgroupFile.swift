@@ -12,6 +12,31 @@ public enum CgroupFile {
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { return errno }
         defer { close(fd) }
+        return writeValue(fd, value)
+    }
+
+    /// Writes a run of values, keeping the last file open: cgroupfs takes each write(2) on
+    /// its own, so the dozen devices rules cost a write each instead of open+write+close.
+    final class Writer {
+        private var path = ""
+        private var fd: Int32 = -1
+
+        deinit { if fd >= 0 { close(fd) } }
+
+        /// 0, or the errno of the failure (of the open or of this value's write).
+        func write(_ directory: String, _ file: String, _ value: String) -> Int32 {
+            let full = directory + "/" + file
+            if full != path || fd < 0 {
+                if fd >= 0 { close(fd) }
+                path = full
+                fd = open(full, O_WRONLY | O_CLOEXEC)
+                if fd < 0 { return errno }
+            }
+            return CgroupFile.writeValue(fd, value)
+        }
+    }
+
+    static func writeValue(_ fd: Int32, _ value: String) -> Int32 {
         let bytes = Array(value.utf8)
         while true {
             let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
@@ -70,24 +95,80 @@ public enum CgroupFile {
         return values
     }
 
-    /// The pids in a cgroup.procs file.
+    /// The pids in a cgroup.procs file (empty when it cannot be read).
     static func pids(_ directory: String) -> [Int32] {
-        (read(directory, "cgroup.procs") ?? "").split(separator: "\n").compactMap { Int32($0) }
+        guard let bytes = try? FileSystem.readFile(directory + "/cgroup.procs") else { return [] }
+        return parsePids(bytes)
     }
 
-    /// The cgroup's child directories (cgroupfs holds only files and cgroup directories).
+    /// One decimal pid per line; anything else is skipped.
+    static func parsePids(_ bytes: [UInt8]) -> [Int32] {
+        var pids: [Int32] = []
+        var value: Int64 = 0
+        var digits = 0
+        var valid = true
+        for byte in bytes {
+            if byte == UInt8(ascii: "\n") {
+                if valid && digits > 0 && value <= Int64(Int32.max) { pids.append(Int32(value)) }
+                value = 0
+                digits = 0
+                valid = true
+            } else if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") && digits < 11 {
+                value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+                digits += 1
+            } else {
+                valid = false
+            }
+        }
+        if valid && digits > 0 && value <= Int64(Int32.max) { pids.append(Int32(value)) }
+        return pids
+    }
+
+    /// The cgroup's child directories. cgroupfs reports each entry's type in getdents, so
+    /// the control files need no stat each (a v1 hierarchy has dozens).
     static func children(_ directory: String) -> [String] {
-        ((try? FileSystem.listDirectory(directory)) ?? []).map { directory + "/" + $0 }.filter(FileSystem.isDirectory)
+        guard let stream = opendir(directory) else { return [] }
+        defer { closedir(stream) }
+        var result: [String] = []
+        while let entry = readdir(stream) {
+            let type = entry.pointee.d_type
+            guard type == UInt8(DT_DIR) || type == UInt8(DT_UNKNOWN) else { continue }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String? in
+                let bytes = raw.prefix { $0 != 0 }
+                if bytes.count == 1 && bytes[bytes.startIndex] == UInt8(ascii: ".") { return nil }
+                if bytes.count == 2 && bytes.allSatisfy({ $0 == UInt8(ascii: ".") }) { return nil }
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            guard let name else { continue }
+            let path = directory + "/" + name
+            if type == UInt8(DT_DIR) || FileSystem.isDirectory(path) { result.append(path) }
+        }
+        return result
     }
 
     /// Every pid in the cgroup and its descendants, in tree order.
     static func allPids(_ directory: String) -> [Int32] {
-        pids(directory) + children(directory).flatMap(allPids)
+        var result = pids(directory)
+        for child in children(directory) { result += allPids(child) }
+        return result
+    }
+
+    /// Whether `text` has a line that is exactly `line` ("frozen 1" in cgroup.events).
+    static func hasLine(_ text: String, _ line: String) -> Bool {
+        text.split(separator: "\n").contains { $0 == line }
     }
 }
 
 extension String {
+    /// Without leading and trailing blanks (a plain index walk: the generic reversed views
+    /// cost more to instantiate than cgroup files take to read).
     var trimmingSpaces: String {
-        String(drop { $0 == " " || $0 == "\n" || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\n" || $0 == "\t" }.reversed())
+        func blank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t") }
+        let bytes = utf8
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start < end && blank(bytes[start]) { start = bytes.index(after: start) }
+        while end > start && blank(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
+        return String(self[start..<end])
     }
 }

@@ -59,13 +59,18 @@ public enum Cgroups {
         if procSelfCgroup == nil { own = try FileSystem.readText("/proc/self/cgroup") }
         let directories = try CgroupPath.directories(for: inner, layout: layout, procSelfCgroup: own)
         guard !directories.isEmpty else { throw RuntimeError("no cgroup hierarchy is mounted under \(CgroupLayout.root)") }
+        // Walked up from each leaf until a directory exists (a hierarchy's mount point does):
+        // one lstat per hierarchy when only the leaf is new.
+        let mountPoints = Set(layout.v1.map(\.mountPoint) + (layout.unifiedMountPoint.map { [$0] } ?? []))
         var missing: [String] = []
         for directory in directories {
-            var current = ""
-            for component in directory.path.split(separator: "/") {
-                current += "/" + component
-                if !missing.contains(current) && !FileSystem.exists(current) { missing.append(current) }
+            var chain: [String] = []
+            var current = directory.path
+            while current != "/" && !mountPoints.contains(current) && !missing.contains(current) && !FileSystem.exists(current) {
+                chain.append(current)
+                current = CgroupPath.parentDirectory(current)
             }
+            missing += chain.reversed()
         }
         return CgroupRecord(version: layout.mode == .unified ? 2 : 1, directories: directories, created: missing)
     }
@@ -76,8 +81,10 @@ public enum Cgroups {
         var created: [String] = []
         do throws(RuntimeError) {
             for directory in directories {
-                created += try CgroupTree.makeDirectories(directory.path)
-                let pids = CgroupFile.pids(directory.path)
+                let made = try CgroupTree.makeDirectories(directory.path)
+                created += made
+                // A directory made just now is empty; only an existing one may be shared.
+                let pids = made.last == directory.path ? [] : CgroupFile.pids(directory.path)
                 guard pids.isEmpty else {
                     throw RuntimeError(
                         "cgroup \(directory.path) already has \(pids.count) process(es): is linux.cgroupsPath shared with another container?")
@@ -94,7 +101,7 @@ public enum Cgroups {
                 return manager
             }
             if let cpuset = record.directory(for: "cpuset"), let mount = layout.v1.first(where: { $0.controllers.contains("cpuset") }) {
-                try CgroupTree.initializeCpuset(cpuset, mountPoint: mount.mountPoint)
+                try CgroupTree.initializeCpuset(cpuset, mountPoint: mount.mountPoint, fresh: Set(created))
             }
             return CgroupV1Manager(record: record)
         } catch {
@@ -107,12 +114,12 @@ public enum Cgroups {
     /// hierarchy's state is not THAWED (FROZEN or FREEZING, own or inherited).
     static func isFrozen(_ directory: CgroupDirectory) -> Bool {
         if directory.hierarchy == CgroupDirectory.unified {
-            return CgroupFile.keyed(CgroupFile.read(directory.path, "cgroup.events") ?? "")["frozen"] == 1
+            return CgroupFile.hasLine(CgroupFile.read(directory.path, "cgroup.events") ?? "", "frozen 1")
         }
-        guard directory.controllers.contains("freezer"), let state = CgroupFile.trimmed(directory.path, "freezer.state") else {
+        guard directory.carries("freezer"), let state = CgroupFile.read(directory.path, "freezer.state") else {
             return false
         }
-        return state != "THAWED"
+        return state != "THAWED\n" && state != "THAWED"
     }
 
     /// The part of an interrupted create's cgroup that is safe to clean up: the directories

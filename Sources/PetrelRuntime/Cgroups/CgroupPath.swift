@@ -117,15 +117,26 @@ public enum CgroupPath {
     /// /proc/self/cgroup as hierarchy key → path: "memory" → "/a/b", "name=systemd" → "/",
     /// and "" → the cgroup v2 path (the "0::" line). Co-mounted controllers get one entry each.
     public static func ownCgroups(_ text: String) -> [String: String] {
+        // Over bytes: splitting Substrings on Characters costs grapheme breaking per byte.
         var result: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard fields.count == 3 else { continue }
-            let path = String(fields[2])
-            if fields[1].isEmpty {
+        let bytes = Array(text.utf8)
+        func string(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+        var lineStart = 0
+        while lineStart < bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count && bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+            defer { lineStart = lineEnd + 1 }
+            guard let first = bytes[lineStart..<lineEnd].firstIndex(of: UInt8(ascii: ":")),
+                  let second = bytes[(first + 1)..<lineEnd].firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let path = string((second + 1)..<lineEnd)
+            if first + 1 == second {
                 result[""] = path
-            } else {
-                for controller in fields[1].split(separator: ",") { result[String(controller)] = path }
+                continue
+            }
+            var keyStart = first + 1
+            for index in (first + 1)...second where index == second || bytes[index] == UInt8(ascii: ",") {
+                if index > keyStart { result[string(keyStart..<index)] = path }
+                keyStart = index + 1
             }
         }
         return result
@@ -155,7 +166,9 @@ public enum CgroupPath {
                     throw RuntimeError("our own cgroup \(JSONText.quote(base)) (/proc/self/cgroup) is outside this cgroup namespace")
                 }
                 if parentOfOwn { base = parentDirectory(base) }
-                path = mountPoint + FileSystem.clean(base + "/" + relative)
+                // `relative` is clean already; so is the kernel's own path, almost always.
+                let joined = (base == "/" ? "" : base) + "/" + relative
+                path = mountPoint + (isPlainAbsolute(base) ? joined : FileSystem.clean(joined))
             }
             return path
         }
@@ -177,7 +190,21 @@ public enum CgroupPath {
         return result
     }
 
+    /// "/" or "/a/b": no empty, "." or ".." component and no trailing slash, so joining
+    /// needs no FileSystem.clean. (A component starting with "." also answers false: harmless.)
+    static func isPlainAbsolute(_ path: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in path.utf8 {
+            if previous == UInt8(ascii: "/") && (byte == UInt8(ascii: "/") || byte == UInt8(ascii: ".")) { return false }
+            previous = byte
+        }
+        return previous != 0 && (path.utf8.count == 1 || previous != UInt8(ascii: "/"))
+    }
+
     static func parentDirectory(_ path: String) -> String {
+        if isPlainAbsolute(path), let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) {
+            return slash == path.utf8.startIndex ? "/" : String(path[..<slash])
+        }
         var parts = path.split(separator: "/")
         if !parts.isEmpty { parts.removeLast() }
         return "/" + parts.joined(separator: "/")

@@ -15,6 +15,20 @@ public struct CgroupDirectory: Codable, Sendable, Equatable {
 
     /// The controllers of a v1 hierarchy (a named hierarchy yields its "name=..." key).
     public var controllers: [String] { hierarchy.split(separator: ",").map(String.init) }
+
+    /// Whether the hierarchy carries `controller`: `controllers.contains` without building
+    /// the array (record lookups run for every cgroup file written).
+    public func carries(_ controller: String) -> Bool {
+        if hierarchy == controller { return true }
+        let key = controller.utf8
+        var rest = hierarchy.utf8[...]
+        while !rest.isEmpty {
+            let comma = rest.firstIndex(of: UInt8(ascii: ",")) ?? rest.endIndex
+            if rest[..<comma].elementsEqual(key) { return true }
+            rest = comma == rest.endIndex ? rest[comma...] : rest[rest.index(after: comma)...]
+        }
+        return false
+    }
 }
 
 /// Where a container's cgroup lives, saved in its state.json: later commands (update, pause,
@@ -36,6 +50,6 @@ public struct CgroupRecord: Codable, Sendable, Equatable {
     /// The directory of the hierarchy carrying `controller` ("memory", "name=systemd", "unified").
     public func directory(for controller: String) -> String? {
         if version == 2 { return directories.first?.path }
-        return directories.first { $0.controllers.contains(controller) }?.path
+        return directories.first { $0.carries(controller) }?.path
     }
 }

@@ -7,19 +7,22 @@ enum CgroupTree {
     /// The controllers a container may need; each is enabled where the kernel offers it.
     static let wantedControllers = ["cpuset", "cpu", "io", "memory", "hugetlb", "pids", "rdma"]
 
-    /// mkdir -p; returns the directories it made, parents first.
+    /// mkdir -p from the leaf up: one mkdir when the parent exists (the usual case), the
+    /// missing ancestors only on ENOENT. Returns the directories it made, parents first.
     static func makeDirectories(_ path: String) throws(RuntimeError) -> [String] {
-        var made: [String] = []
-        var current = ""
-        for component in path.split(separator: "/") {
-            current += "/" + component
-            if mkdir(current, 0o755) == 0 {
-                made.append(current)
-            } else if errno != EEXIST {
-                let error = RuntimeError.sys("cannot create cgroup", "mkdir", path: current)
-                removeCreated(made)
-                throw error
-            }
+        if mkdir(path, 0o755) == 0 { return [path] }
+        if errno == EEXIST { return [] }
+        let parent = CgroupPath.parentDirectory(path)
+        guard errno == ENOENT, parent != "/", parent != path else {
+            throw RuntimeError.sys("cannot create cgroup", "mkdir", path: path)
+        }
+        var made = try makeDirectories(parent)
+        if mkdir(path, 0o755) == 0 {
+            made.append(path)
+        } else if errno != EEXIST {
+            let error = RuntimeError.sys("cannot create cgroup", "mkdir", path: path)
+            removeCreated(made)
+            throw error
         }
         return made
     }
@@ -49,12 +52,13 @@ enum CgroupTree {
 
     /// A new v1 cpuset cgroup starts with empty cpuset.cpus and cpuset.mems, and a process
     /// cannot join it until both are set: copy them down from the parent, as runc does.
-    static func initializeCpuset(_ leaf: String, mountPoint: String) throws(RuntimeError) {
+    /// `fresh`: directories made just now, known to be empty without a read.
+    static func initializeCpuset(_ leaf: String, mountPoint: String, fresh: Set<String> = []) throws(RuntimeError) {
         var parent = mountPoint
         for component in leaf.dropFirst(mountPoint.count).split(separator: "/") {
             let directory = parent + "/" + component
             for file in ["cpuset.cpus", "cpuset.mems"] {
-                let current = CgroupFile.trimmed(directory, file) ?? ""
+                let current = fresh.contains(directory) ? "" : CgroupFile.trimmed(directory, file) ?? ""
                 guard current.isEmpty, let inherited = CgroupFile.trimmed(parent, file), !inherited.isEmpty else { continue }
                 try CgroupFile.write(directory, file, inherited)
             }
@@ -68,10 +72,12 @@ enum CgroupTree {
     }
 
     /// Removes a cgroup and any child cgroups the container made inside it. cgroupfs only
-    /// allows rmdir, and a cgroup whose last process just exited may still read busy for a
-    /// moment, so EBUSY is retried briefly.
+    /// allows rmdir, which refuses (EBUSY) a cgroup with children or processes: the leaf is
+    /// tried first and the children are looked for only then. A cgroup whose last process
+    /// just exited may still read busy for a moment, so EBUSY is retried briefly.
     static func removeTree(_ directory: String) throws(RuntimeError) {
-        guard FileSystem.isDirectory(directory) else { return }
+        if rmdir(directory) == 0 || errno == ENOENT || errno == ENOTDIR { return }
+        guard errno == EBUSY || errno == ENOTEMPTY else { throw RuntimeError.sys("cannot remove cgroup", "rmdir", path: directory) }
         for child in CgroupFile.children(directory) { try removeTree(child) }
         var attempts = 0
         while rmdir(directory) != 0 {
@@ -85,11 +91,11 @@ enum CgroupTree {
     }
 
     /// After the leaves are gone: the ancestors create() made, deepest first, but only while
-    /// they are empty (another container may have been created below them since).
+    /// they are empty (another container may have been created below them since). rmdir
+    /// itself refuses a cgroup with children or processes, so no listing is needed.
     static func removeCreatedAncestors(_ record: CgroupRecord) {
         let leaves = Set(record.directories.map(\.path))
         for directory in record.created.reversed() where !leaves.contains(directory) {
-            guard CgroupFile.children(directory).isEmpty else { continue }
             rmdir(directory)
         }
     }

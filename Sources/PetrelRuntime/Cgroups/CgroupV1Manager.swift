@@ -11,15 +11,20 @@ struct CgroupV1Manager: CgroupManager {
     func directory(_ controller: String) -> String? { record.directory(for: controller) }
 
     func apply(_ resources: LinuxResources, devices: [DeviceRule]?) throws(RuntimeError) {
+        // Only the facts the resources at hand depend on: a config without memory or blkio
+        // settings reads nothing.
         var facts = CgroupFacts()
-        if let memory = directory("memory") {
+        if resources.memory != nil, let memory = directory("memory") {
             facts.memoryLimit = CgroupFile.number(memory, "memory.limit_in_bytes")
             facts.memoryUsage = CgroupFile.number(memory, "memory.usage_in_bytes")
             facts.swapAccounting = CgroupFile.exists(memory, "memory.memsw.limit_in_bytes")
         }
-        if let blkio = directory("blkio") { facts.blkioWeightFile = CgroupFile.exists(blkio, "blkio.weight") }
-        facts.v1Controllers = Set(record.directories.filter { $0.hierarchy != CgroupDirectory.unified }.flatMap(\.controllers))
-        if let unified = directory(CgroupDirectory.unified) {
+        if resources.blockIO != nil, let blkio = directory("blkio") { facts.blkioWeightFile = CgroupFile.exists(blkio, "blkio.weight") }
+        let needsUnified = !(resources.hugepageLimits ?? []).isEmpty || !(resources.unified ?? [:]).isEmpty
+        if needsUnified {
+            facts.v1Controllers = Set(record.directories.filter { $0.hierarchy != CgroupDirectory.unified }.flatMap(\.controllers))
+        }
+        if needsUnified, let unified = directory(CgroupDirectory.unified) {
             facts.unifiedControllers = Set((CgroupFile.read(unified, "cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
         }
         let plan = try CgroupSettings.v1(resources, facts: facts)
@@ -31,16 +36,18 @@ struct CgroupV1Manager: CgroupManager {
             guard directory("devices") != nil else {
                 throw RuntimeError("no devices cgroup hierarchy on this host: cannot confine the container's device access")
             }
-            for write in CgroupSettings.v1Devices(devices) { try perform(write) }
+            let writer = CgroupFile.Writer()
+            for write in CgroupSettings.v1Devices(devices) { try perform(write, with: writer) }
         }
-        for write in plan.writes { try perform(write) }
+        let writer = CgroupFile.Writer()
+        for write in plan.writes { try perform(write, with: writer) }
     }
 
-    private func perform(_ write: CgroupWrite) throws(RuntimeError) {
+    private func perform(_ write: CgroupWrite, with writer: CgroupFile.Writer) throws(RuntimeError) {
         guard let path = directory(write.controller) else {
             throw RuntimeError("cannot set \(write.file) to \(JSONText.quote(write.value)): no \(write.controller) cgroup hierarchy on this host")
         }
-        let code = CgroupFile.tryWrite(path, write.file, write.value)
+        let code = writer.write(path, write.file, write.value)
         if code == 0 { return }
         if write.tolerated.contains(code) {
             if let field = write.field {
@@ -102,19 +109,32 @@ struct CgroupV1Manager: CgroupManager {
     }
 
     /// v1 SIGKILL does not take a frozen task down until it thaws, and a task forking while
-    /// we signal could escape: freeze, signal everything, thaw.
+    /// we signal could escape: freeze, signal everything, thaw. The usual case, a container
+    /// whose init took everything with it, reads each hierarchy's processes once and goes
+    /// straight to rmdir.
     func destroy() throws(RuntimeError) {
-        let paths = record.directories.map(\.path).filter(FileSystem.isDirectory)
-        let killAll = {
-            var seen = Set<Int32>()
-            for pid in paths.flatMap(CgroupFile.allPids) where seen.insert(pid).inserted { kill(pid, SIGKILL) }
+        var paths: [String] = []
+        var occupied = false
+        for directory in record.directories {
+            // A directory that is gone (or was never made) is skipped. A cgroupfs directory's
+            // link count is 2 plus its child cgroups: only with children is the tree listed.
+            var info = stat()
+            guard stat(directory.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }
+            paths.append(directory.path)
+            if !occupied {
+                occupied = info.st_nlink == 2 ? !CgroupFile.pids(directory.path).isEmpty : !CgroupFile.allPids(directory.path).isEmpty
+            }
         }
-        if !paths.flatMap(CgroupFile.allPids).isEmpty {
+        if occupied {
+            let killAll = {
+                var seen = Set<Int32>()
+                for pid in paths.flatMap(CgroupFile.allPids) where seen.insert(pid).inserted { kill(pid, SIGKILL) }
+            }
             let frozen = (try? freeze()) != nil
             killAll()
             if frozen || isFrozen { try thaw() }
+            try CgroupTree.waitEmpty(paths, seconds: 10, nudge: killAll)
         }
-        try CgroupTree.waitEmpty(paths, seconds: 10, nudge: killAll)
         for path in paths { try CgroupTree.removeTree(path) }
         CgroupTree.removeCreatedAncestors(record)
     }
