@@ -37,7 +37,14 @@ let package = Package(
     ],
     targets: [
         // Pure Codable types of the OCI runtime spec: no Linux calls.
-        .target(name: "OCI", swiftSettings: leanSwift),
+        // Concrete generic types (KeyedDecodingContainer<X.CodingKeys> in every init(from:))
+        // through accessor functions instead of mangled names: resolving a mangled name
+        // looks up the CodingKey conformance by scanning every conformance record of the
+        // static binary, ~1 M instructions per config.json decode (issue 15).
+        .target(
+            name: "OCI",
+            swiftSettings: leanSwift + [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"])]
+        ),
         // clone3 + the container's init side using raw syscalls only (no malloc after clone),
         // plus the thin wrappers Swift cannot import (variadic calls, macros).
         .target(

@@ -1,58 +1,115 @@
 /// A Decoder over a parsed `JSONValue`. It exists so every failure carries the full coding
 /// path and a plain message: FoundationEssentials' JSONDecoder reports an out-of-range
 /// number (uid -1) as "not valid JSON" with no path at all.
+///
+/// Decoding config.json is on the path of every create, run and exec, so the containers
+/// avoid per-object work: objects are scanned as their member arrays (a handful of keys,
+/// no dictionary to hash into), the coding path is a parent chain turned into an array only
+/// when something asks for it (errors, mostly), primitives decode straight from the value,
+/// and `decodeIfPresent` looks a key up once instead of contains + decodeNil + decode.
 struct JSONValueDecoder: Decoder {
     let value: JSONValue
-    let codingPath: [any CodingKey]
+    let path: PathNode?
     /// Notes which object members the model read, to report the ones it does not know.
     var recorder: MemberRecorder? = nil
     var userInfo: [CodingUserInfoKey: Any] { [:] }
+    var codingPath: [any CodingKey] { PathNode.array(path) }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let members) = value else {
             throw mismatch([String: Any].self, expected: "an object", found: value, at: codingPath)
         }
-        return KeyedDecodingContainer(KeyedValueContainer<Key>(members: members, codingPath: codingPath, recorder: recorder))
+        return KeyedDecodingContainer(KeyedValueContainer<Key>(members: members, path: path, recorder: recorder))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         guard case .array(let elements) = value else {
             throw mismatch([Any].self, expected: "an array", found: value, at: codingPath)
         }
-        return UnkeyedValueContainer(elements: elements, codingPath: codingPath, recorder: recorder)
+        return UnkeyedValueContainer(elements: elements, path: path, recorder: recorder)
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
-        SingleValue(value: value, codingPath: codingPath, recorder: recorder)
+        SingleValue(value: value, parent: path, key: nil, recorder: recorder)
+    }
+}
+
+/// A coding path as a chain of parents: one small allocation per nested decoder instead of
+/// copying a growing array of existentials, and nothing at all for primitive members.
+final class PathNode {
+    let parent: PathNode?
+    let key: any CodingKey
+
+    init(parent: PathNode?, key: any CodingKey) {
+        self.parent = parent
+        self.key = key
+    }
+
+    static func array(_ node: PathNode?) -> [any CodingKey] {
+        var keys: [any CodingKey] = []
+        var node = node
+        while let current = node {
+            keys.append(current.key)
+            node = current.parent
+        }
+        return keys.reversed()
     }
 }
 
 /// Every object member seen while decoding, and the ones the model asked for: the
 /// difference is what the model does not know (a newer spec's fields, or typos).
+/// Each keyed container gets an `ObjectRecord`; paths are rendered only at the end, and
+/// member paths only for the members nobody read.
 final class MemberRecorder {
-    private var seen: [String] = []
-    private var seenSet: Set<String> = []
-    private var read: Set<String> = []
+    private var records: [ObjectRecord] = []
 
-    func saw(_ path: [any CodingKey], keys: [String]) {
-        for key in keys {
-            let full = SpecLoadError.render(path + [PlainKey(key)])
-            if seenSet.insert(full).inserted { seen.append(full) }
-        }
-    }
-
-    func read(_ path: [any CodingKey], key: String) {
-        read.insert(SpecLoadError.render(path + [PlainKey(key)]))
+    func object(_ path: PathNode?, keys: [String]) -> ObjectRecord {
+        let record = ObjectRecord(path: path, keys: keys)
+        records.append(record)
+        return record
     }
 
     /// Unread members in the order their objects were decoded.
     var unread: [String] {
+        // The same JSON object may be decoded by more than one container (a `try?` attempt
+        // then another type): a member counts as read if any of them read it.
+        let bases = records.map { SpecLoadError.render(PathNode.array($0.path)) }
         var result: [String] = []
-        for path in seen where !read.contains(path) {
-            if result.contains(where: { path.hasPrefix($0 + ".") || path.hasPrefix($0 + "[") }) { continue }
-            result.append(path)
+        var emitted: Set<String> = []
+        for (index, record) in records.enumerated() {
+            for (slot, key) in record.keys.enumerated() where !record.read[slot] {
+                let readElsewhere = records.indices.contains { other in
+                    other != index && bases[other] == bases[index] && records[other].hasRead(key)
+                }
+                if readElsewhere { continue }
+                let full = SpecLoadError.render(PathNode.array(record.path) + [PlainKey(key)])
+                guard emitted.insert(full).inserted else { continue }
+                if result.contains(where: { full.hasPrefix($0 + ".") || full.hasPrefix($0 + "[") }) { continue }
+                result.append(full)
+            }
         }
         return result
+    }
+}
+
+/// One decoded object's member names (first occurrence order) and which ones were read.
+final class ObjectRecord {
+    let path: PathNode?
+    let keys: [String]
+    var read: [Bool]
+
+    init(path: PathNode?, keys: [String]) {
+        self.path = path
+        self.keys = keys
+        read = Array(repeating: false, count: keys.count)
+    }
+
+    func markRead(_ key: String) {
+        if let slot = keys.firstIndex(of: key) { read[slot] = true }
+    }
+
+    func hasRead(_ key: String) -> Bool {
+        keys.firstIndex(of: key).map { read[$0] } ?? false
     }
 }
 
@@ -91,10 +148,17 @@ struct SuperKey: CodingKey {
     init?(intValue: Int) { return nil }
 }
 
+/// One value and where it sits (`parent` + `key`); the path becomes an array only for an
+/// error, and a node only when a nested decoder needs it.
 private struct SingleValue: SingleValueDecodingContainer {
     let value: JSONValue
-    let codingPath: [any CodingKey]
+    let parent: PathNode?
+    /// nil for the decoder's own value (`singleValueContainer()`).
+    let key: (any CodingKey)?
     var recorder: MemberRecorder? = nil
+
+    var node: PathNode? { key.map { PathNode(parent: parent, key: $0) } ?? parent }
+    var codingPath: [any CodingKey] { PathNode.array(parent) + (key.map { [$0] } ?? []) }
 
     func decodeNil() -> Bool { value.isNull }
 
@@ -122,13 +186,27 @@ private struct SingleValue: SingleValueDecodingContainer {
     func decode(_ type: UInt64.Type) throws -> UInt64 { try integer(type) }
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        try T(from: JSONValueDecoder(value: value, codingPath: codingPath, recorder: recorder))
+        // [String] (args, env, capabilities...) is the commonest non-primitive: skip the
+        // decoder, the existential unkeyed container and a path node per element.
+        if type == [String].self, case .array(let elements) = value {
+            var strings: [String] = []
+            strings.reserveCapacity(elements.count)
+            for (index, element) in elements.enumerated() {
+                guard case .string(let string) = element else {
+                    throw mismatch(String.self, expected: "a string", found: element, at: codingPath + [IndexKey(index)])
+                }
+                strings.append(string)
+            }
+            // T is exactly [String] here.
+            return unsafeBitCast(strings, to: T.self)
+        }
+        return try T(from: JSONValueDecoder(value: value, path: node, recorder: recorder))
     }
 
     /// Integer fields take integer literals only (Go rejects 1.0 and 1e3 for ints too).
     private func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
         guard case .number(let text) = value else { throw mismatch(type, expected: "a number", found: value, at: codingPath) }
-        guard !text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) else {
+        guard !text.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) else {
             throw corrupted("expected an integer, got \(text)")
         }
         guard let number = T(text) else { throw corrupted("\(text) is out of range (\(T.min)...\(T.max))") }
@@ -147,43 +225,59 @@ private struct SingleValue: SingleValueDecodingContainer {
 }
 
 private struct KeyedValueContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let codingPath: [any CodingKey]
-    private let members: [String: JSONValue]
-    /// First-occurrence order, so `allKeys` follows the document.
-    private let order: [String]
+    /// In document order, duplicates included: lookups scan from the end so the last one
+    /// wins, as in Go. OCI objects have a few dozen members at most.
+    private let members: [JSONValue.Member]
+    private let path: PathNode?
     private let recorder: MemberRecorder?
+    private let record: ObjectRecord?
 
-    init(members list: [JSONValue.Member], codingPath: [any CodingKey], recorder: MemberRecorder?) {
-        self.codingPath = codingPath
+    var codingPath: [any CodingKey] { PathNode.array(path) }
+
+    init(members: [JSONValue.Member], path: PathNode?, recorder: MemberRecorder?) {
+        self.members = members
+        self.path = path
         self.recorder = recorder
-        members = JSONValue.lookupTable(list)
+        record = recorder.map { $0.object(path, keys: Self.firstOccurrences(members)) }
+    }
+
+    private static func firstOccurrences(_ members: [JSONValue.Member]) -> [String] {
         var seen: Set<String> = []
-        order = list.map(\.key).filter { seen.insert($0).inserted }
-        recorder?.saw(codingPath, keys: order)
+        return members.map(\.key).filter { seen.insert($0).inserted }
     }
 
-    var allKeys: [Key] { order.compactMap { Key(stringValue: $0) } }
+    /// First-occurrence order, so `allKeys` follows the document.
+    var allKeys: [Key] { Self.firstOccurrences(members).compactMap { Key(stringValue: $0) } }
 
-    func contains(_ key: Key) -> Bool {
-        recorder?.read(codingPath, key: key.stringValue)
-        return members[key.stringValue] != nil
+    private func lookup(_ name: String) -> JSONValue? {
+        record?.markRead(name)
+        var index = members.endIndex
+        while index > members.startIndex {
+            index -= 1
+            if members[index].key == name { return members[index].value }
+        }
+        return nil
     }
 
-    func decodeNil(forKey key: Key) throws -> Bool {
-        recorder?.read(codingPath, key: key.stringValue)
-        return members[key.stringValue]?.isNull ?? true
-    }
+    func contains(_ key: Key) -> Bool { lookup(key.stringValue) != nil }
+
+    func decodeNil(forKey key: Key) throws -> Bool { lookup(key.stringValue)?.isNull ?? true }
 
     private func child(_ key: Key) throws -> JSONValue {
-        recorder?.read(codingPath, key: key.stringValue)
-        guard let value = members[key.stringValue] else {
+        guard let value = lookup(key.stringValue) else {
             throw DecodingError.keyNotFound(key, DecodingError.Context(codingPath: codingPath, debugDescription: "required"))
         }
         return value
     }
 
     private func single(_ key: Key) throws -> SingleValue {
-        SingleValue(value: try child(key), codingPath: codingPath + [key], recorder: recorder)
+        SingleValue(value: try child(key), parent: path, key: key, recorder: recorder)
+    }
+
+    /// nil when the member is missing or null, like the protocol's default, in one lookup.
+    private func present(_ key: Key) -> SingleValue? {
+        guard let value = lookup(key.stringValue), !value.isNull else { return nil }
+        return SingleValue(value: value, parent: path, key: key, recorder: recorder)
     }
 
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try single(key).decode(type) }
@@ -202,51 +296,66 @@ private struct KeyedValueContainer<Key: CodingKey>: KeyedDecodingContainerProtoc
     func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try single(key).decode(type) }
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try single(key).decode(type) }
 
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try present(key)?.decode(type) }
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try present(key)?.decode(type) }
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try present(key)?.decode(type) }
+    func decodeIfPresent(_ type: Float.Type, forKey key: Key) throws -> Float? { try present(key)?.decode(type) }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try present(key)?.decode(type) }
+    func decodeIfPresent(_ type: Int8.Type, forKey key: Key) throws -> Int8? { try present(key)?.decode(type) }
+    func decodeIfPresent(_ type: Int16.Type, forKey key: Key) throws -> Int16? { try present(key)?.decode(type) }
+    func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? { try present(key)?.decode(type) }
+    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try present(key)?.decode(type) }
+    func decodeIfPresent(_ type: UInt.Type, forKey key: Key) throws -> UInt? { try present(key)?.decode(type) }
+    func decodeIfPresent(_ type: UInt8.Type, forKey key: Key) throws -> UInt8? { try present(key)?.decode(type) }
+    func decodeIfPresent(_ type: UInt16.Type, forKey key: Key) throws -> UInt16? { try present(key)?.decode(type) }
+    func decodeIfPresent(_ type: UInt32.Type, forKey key: Key) throws -> UInt32? { try present(key)?.decode(type) }
+    func decodeIfPresent(_ type: UInt64.Type, forKey key: Key) throws -> UInt64? { try present(key)?.decode(type) }
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? { try present(key)?.decode(type) }
+
     func nestedContainer<NestedKey: CodingKey>(
         keyedBy type: NestedKey.Type, forKey key: Key
     ) throws -> KeyedDecodingContainer<NestedKey> {
-        try JSONValueDecoder(value: try child(key), codingPath: codingPath + [key], recorder: recorder).container(keyedBy: type)
+        try JSONValueDecoder(value: try child(key), path: PathNode(parent: path, key: key), recorder: recorder).container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        try JSONValueDecoder(value: try child(key), codingPath: codingPath + [key], recorder: recorder).unkeyedContainer()
+        try JSONValueDecoder(value: try child(key), path: PathNode(parent: path, key: key), recorder: recorder).unkeyedContainer()
     }
 
     func superDecoder() throws -> any Decoder {
-        recorder?.read(codingPath, key: "super")
-        return JSONValueDecoder(value: members["super"] ?? .null, codingPath: codingPath + [SuperKey()], recorder: recorder)
+        JSONValueDecoder(value: lookup("super") ?? .null, path: PathNode(parent: path, key: SuperKey()), recorder: recorder)
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
-        recorder?.read(codingPath, key: key.stringValue)
-        return JSONValueDecoder(value: members[key.stringValue] ?? .null, codingPath: codingPath + [key], recorder: recorder)
+        JSONValueDecoder(value: lookup(key.stringValue) ?? .null, path: PathNode(parent: path, key: key), recorder: recorder)
     }
 }
 
 private struct UnkeyedValueContainer: UnkeyedDecodingContainer {
     let elements: [JSONValue]
-    let codingPath: [any CodingKey]
+    private let path: PathNode?
     private let recorder: MemberRecorder?
     private(set) var currentIndex = 0
 
-    init(elements: [JSONValue], codingPath: [any CodingKey], recorder: MemberRecorder?) {
+    init(elements: [JSONValue], path: PathNode?, recorder: MemberRecorder?) {
         self.elements = elements
-        self.codingPath = codingPath
+        self.path = path
         self.recorder = recorder
     }
 
+    var codingPath: [any CodingKey] { PathNode.array(path) }
     var count: Int? { elements.count }
     var isAtEnd: Bool { currentIndex >= elements.count }
 
     /// The current element as a single value, moving past it.
     private mutating func next() throws -> SingleValue {
-        let path = codingPath + [IndexKey(currentIndex)]
         guard !isAtEnd else {
             throw DecodingError.valueNotFound(
-                Any.self, DecodingError.Context(codingPath: path, debugDescription: "expected more array elements"))
+                Any.self,
+                DecodingError.Context(codingPath: codingPath + [IndexKey(currentIndex)], debugDescription: "expected more array elements"))
         }
         defer { currentIndex += 1 }
-        return SingleValue(value: elements[currentIndex], codingPath: path, recorder: recorder)
+        return SingleValue(value: elements[currentIndex], parent: path, key: IndexKey(currentIndex), recorder: recorder)
     }
 
     mutating func decodeNil() throws -> Bool {
@@ -273,16 +382,16 @@ private struct UnkeyedValueContainer: UnkeyedDecodingContainer {
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
         let element = try next()
-        return try JSONValueDecoder(value: element.value, codingPath: element.codingPath, recorder: recorder).container(keyedBy: type)
+        return try JSONValueDecoder(value: element.value, path: element.node, recorder: recorder).container(keyedBy: type)
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
         let element = try next()
-        return try JSONValueDecoder(value: element.value, codingPath: element.codingPath, recorder: recorder).unkeyedContainer()
+        return try JSONValueDecoder(value: element.value, path: element.node, recorder: recorder).unkeyedContainer()
     }
 
     mutating func superDecoder() throws -> any Decoder {
         let element = try next()
-        return JSONValueDecoder(value: element.value, codingPath: element.codingPath, recorder: recorder)
+        return JSONValueDecoder(value: element.value, path: element.node, recorder: recorder)
     }
 }

@@ -29,7 +29,7 @@ public enum OCIJSON {
             throw SpecLoadError(syntax: error, in: bytes)
         }
         do {
-            return try T(from: JSONValueDecoder(value: value, codingPath: [], recorder: recorder))
+            return try T(from: JSONValueDecoder(value: value, path: nil, recorder: recorder))
         } catch let error as DecodingError {
             throw SpecLoadError(error)
         } catch let error as SpecLoadError {

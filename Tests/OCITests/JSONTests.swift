@@ -56,6 +56,15 @@ import Testing
         ]))
     }
 
+    /// Plain strings take a fast path until the first escape or control character.
+    @Test func escapesAfterPlainTextAndInvalidUTF8() throws {
+        let value = try JSONParser.parse(Array(#"["plain", "ab\ncd\u00e9", "", "x\\"]"#.utf8))
+        #expect(value == .array([.string("plain"), .string("ab\ncdé"), .string(""), .string("x\\")]))
+        #expect(try JSONParser.parse([0x5B, 0x22, 0x61, 0xFF, 0x62, 0x22, 0x5D]) == .array([.string("a\u{FFFD}b")]))
+        #expect(Self.reason("[\"abc\u{01}\"]") == "control character 0x01 in a string must be escaped")
+        #expect(Self.reason(#"["abc"#) == "unterminated string")
+    }
+
     @Test func keepsNumberTextAndMemberOrder() throws {
         let value = try JSONParser.parse(Array(#"{"z":18446744073709551615,"a":-0.5e-3}"#.utf8))
         guard case .object(let members) = value else {
