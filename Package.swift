@@ -7,6 +7,10 @@ import PackageDescription
 let leanSwift: [SwiftSetting] = [
     .unsafeFlags(["-Xfrontend", "-disable-implicit-string-processing-module-import"]),
     .unsafeFlags(["-Osize"], .when(configuration: .release)),
+    // Concrete generic types through accessor functions instead of mangled names: resolving
+    // a mangled name at run time looks up conformances by scanning every conformance record
+    // of the static binary (issue 15).
+    .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"]),
 ]
 // Release link of petrel: lld (from the Swift toolchain) with R and RX in one segment (fewer
 // page faults at start), safe identical-code folding, and no .eh_frame (nothing in petrel
@@ -37,14 +41,9 @@ let package = Package(
     ],
     targets: [
         // Pure Codable types of the OCI runtime spec: no Linux calls.
-        // Concrete generic types (KeyedDecodingContainer<X.CodingKeys> in every init(from:))
-        // through accessor functions instead of mangled names: resolving a mangled name
-        // looks up the CodingKey conformance by scanning every conformance record of the
-        // static binary, ~1 M instructions per config.json decode (issue 15).
-        .target(
-            name: "OCI",
-            swiftSettings: leanSwift + [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"])]
-        ),
+        // leanSwift's metadata accessors matter most here: KeyedDecodingContainer<X.CodingKeys>
+        // in every init(from:) cost ~1 M instructions per config.json decode by mangled name.
+        .target(name: "OCI", swiftSettings: leanSwift),
         // clone3 + the container's init side using raw syscalls only (no malloc after clone),
         // plus the thin wrappers Swift cannot import (variadic calls, macros).
         .target(
