@@ -1,4 +1,5 @@
 import Foundation
+import CExecutor
 import CLibseccomp
 import OCI
 import Testing
@@ -238,7 +239,7 @@ import Testing
     @Test func buildIDsAreFound() {
         var own = [UInt8](repeating: 0, count: 64), library = [UInt8](repeating: 0, count: 64)
         let ownLength = own.withUnsafeMutableBufferPointer { petrel_own_build_id($0.baseAddress, $0.count) }
-        let libraryLength = library.withUnsafeMutableBufferPointer { petrel_libseccomp_build_id($0.baseAddress, $0.count) }
+        let libraryLength = library.withUnsafeMutableBufferPointer { petrel_build_id(petrel_libseccomp_address(), $0.baseAddress, $0.count) }
         #expect(ownLength >= 16 && libraryLength >= 16)
         print("seccomp cache: own build id \(hexString(own.prefix(ownLength))), libseccomp's \(hexString(library.prefix(libraryLength)))")
         #expect(SeccompCacheKey.environment != nil)

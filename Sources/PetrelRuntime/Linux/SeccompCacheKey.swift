@@ -1,3 +1,4 @@
+import CExecutor
 import CLibseccomp
 import OCI
 
@@ -31,7 +32,7 @@ public enum SeccompCacheKey {
         var own = [UInt8](repeating: 0, count: 64)
         var library = [UInt8](repeating: 0, count: 64)
         let ownLength = own.withUnsafeMutableBufferPointer { petrel_own_build_id($0.baseAddress, $0.count) }
-        let libraryLength = library.withUnsafeMutableBufferPointer { petrel_libseccomp_build_id($0.baseAddress, $0.count) }
+        let libraryLength = library.withUnsafeMutableBufferPointer { petrel_build_id(petrel_libseccomp_address(), $0.baseAddress, $0.count) }
         guard ownLength > 0, libraryLength > 0 else { return nil }
         writer.blob(own.prefix(ownLength))
         writer.blob(library.prefix(libraryLength))
