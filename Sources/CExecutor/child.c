@@ -40,9 +40,10 @@ static _Noreturn void die(pe_child *child, int status) {
     _exit(status);
 }
 
-/// A failure after READY. `exec` still waits on the sync socket until execve closes it;
-/// the init's `create` has exited, so its error goes to the fifo for `start` (when it got
-/// that far) and, as runc does, one line to the container's stderr.
+/// A failure after READY. `exec` and `run` still wait on the sync socket until execve
+/// closes it; the init's `create` has exited, so its error goes to the fifo for `start`
+/// (when it got that far). The init also writes, as runc does, one line to the
+/// container's stderr.
 static _Noreturn void die_late(pe_child *child, int fifo, int status) {
     send_packet(child, PETREL_MSG_ERROR);
     if (!child->plan->exec_mode) {
@@ -206,7 +207,7 @@ static void mark_cloexec_from(pe_child *child, unsigned int first) {
 }
 
 /// The end shared by the init and `exec`: cwd, seccomp (in runc's order), the user switch,
-/// READY, the exec fifo (init only), and execve of the program.
+/// READY, the start (init only: the exec fifo, or `run`'s CONTINUE), and execve of the program.
 /// Petrel's own checks (cwd, the PATH lookup) and the fd sweep run before any filter is
 /// loaded, so a profile never has to allow them (it once trapped faccessat2/newfstatat).
 /// After the filter: execve only; with a notify filter also READY and the exec fifo (the
@@ -248,6 +249,12 @@ static _Noreturn void run_process(pe_child *child) {
         wait_continue(child);
         prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
         send_packet(child, PETREL_MSG_RECORDED);
+    } else if (plan->await_start) {
+        // `run`: the start comes over the sync socket; the init dies with its creator until
+        // then, and stops dying with it before execve (the parent exits once that is done).
+        send_packet(child, PETREL_MSG_READY);
+        wait_continue(child);
+        prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     } else {
         // Cleared before READY: the parent exits right after it.
         prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);

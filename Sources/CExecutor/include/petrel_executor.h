@@ -178,8 +178,14 @@ typedef struct {
     // Host path of the exec fifo. The child opens it O_PATH before pivot_root; after
     // reporting READY it reopens it O_WRONLY through /proc/self/fd (blocks until `start`
     // opens it for reading), writes one byte, then loads seccomp and execs.
-    // NULL: exec right after READY.
+    // NULL: exec right after READY, or with await_start after the start's CONTINUE.
     const char *exec_fifo;
+    // `run` (no exec fifo): after READY the init waits for one more PETREL_MSG_CONTINUE on
+    // the sync socket (the parent has recorded the container and run the startContainer
+    // hooks), clears its death signal, loads seccomp and execs. Until that CONTINUE it dies
+    // with the parent. A failure after READY goes back as an ERROR packet; execve closes
+    // the socket (CLOEXEC), as for `exec`.
+    int await_start;
 
     // --- cgroups ---
     int cgroup_fd;               // O_PATH|O_DIRECTORY fd of a cgroup v2 dir for CLONE_INTO_CGROUP; -1: none
@@ -246,7 +252,7 @@ typedef struct {
 
 enum petrel_message {
     PETREL_MSG_CONTINUE = 1,     // parent -> child
-    PETREL_MSG_READY = 2,        // child -> parent: set up, about to wait on the exec fifo (or exec)
+    PETREL_MSG_READY = 2,        // child -> parent: set up, about to wait on the exec fifo or the start (or exec)
     PETREL_MSG_ERROR = 3,        // child -> parent: a petrel_error follows in the same packet
     PETREL_MSG_MOUNTS_DONE = 4,  // child -> parent: see pause_before_pivot
     PETREL_MSG_SECCOMP_FD = 5,   // child -> parent: seccomp listener fd attached (SCM_RIGHTS)

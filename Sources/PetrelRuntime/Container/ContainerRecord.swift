@@ -8,12 +8,13 @@ import Glibc
 /// created from is kept beside it (`StateStore.loadConfig`) and read only by the verbs that
 /// need it: exec, update, and start/delete when the flags below say so.
 ///
-/// `create` writes it twice: a provisional record (pid 0, `creator` set, the cgroup it is
-/// about to make) before its first step with effects outside the state directory, and the
-/// complete one (init pid and start time, `creator` nil) once the init is ready and the
-/// config is saved. So a `create` killed at any moment leaves a record that
-/// `delete --force` can clean up. Nothing rewrites it after create (`update` rewrites the
-/// saved config), so a verb may keep using the record it loaded or made.
+/// `create` writes it twice, into one file (StateStore.beginRecord, RecordDraft): a
+/// provisional record (pid 0, `creator` set, the cgroup it is about to make) before its
+/// first step with effects outside the state directory, and the complete one (init pid and
+/// start time, `creator` nil) once the init is ready and the config is saved; renaming that
+/// file to state.json publishes the container. So a `create` killed at any moment leaves a
+/// record that `delete --force` can clean up. Nothing rewrites it after create (`update`
+/// rewrites the saved config), so a verb may keep using the record it loaded or made.
 public struct ContainerRecord: Sendable, Equatable {
     public var ociVersion: String
     public var id: String
@@ -84,6 +85,9 @@ public struct ProcessIdentity: Codable, Sendable, Equatable {
         self.pid = pid
         self.startTime = startTime
     }
+
+    /// A creator known to be gone: that of a complete record its create did not publish.
+    static let gone = ProcessIdentity(pid: 0, startTime: 0)
 
     /// This process, or nil when /proc cannot tell.
     public static func current() -> ProcessIdentity? {

@@ -10,9 +10,23 @@ extension Runtime {
     /// mounts live only in the init's mount namespace, which dies with it).
     /// Everything that can refuse the config (Bundle.load's validation, then the checks
     /// that need the host: LSMs, libseccomp, cgroups, resctrl, net devices) runs before
-    /// the first side effect, `store.create`. `loaded`: the bundle `run` has read already.
+    /// the first side effect, `store.create`.
     @discardableResult
-    public func create(_ request: CreateRequest, loaded: Bundle? = nil) throws(RuntimeError) -> ContainerRecord {
+    public func create(_ request: CreateRequest) throws(RuntimeError) -> ContainerRecord {
+        try create(request, loaded: nil, forRun: false).record
+    }
+
+    /// A container create made. After `run`'s create its init waits on the sync socket for
+    /// the start (no exec fifo), and the state directory stays locked until then.
+    struct Created {
+        var record: ContainerRecord
+        /// `run`: the init, waiting for `release(_:known:starting:)`; nil after `create`.
+        var initProcess: InitProcess?
+        var lock: ContainerLock
+    }
+
+    /// `loaded`: the bundle `run` has read already.
+    func create(_ request: CreateRequest, loaded: Bundle?, forRun: Bool) throws(RuntimeError) -> Created {
         try KernelVersion.check()
         try StateStore.validate(id: request.id)
         try PreservedFds.check(Self.socketActivatedFds() + request.preserveFds)
@@ -46,7 +60,8 @@ extension Runtime {
         var options = LaunchOptions()
         options.noPivot = request.noPivot
         options.preserveFds = activated + request.preserveFds
-        options.execFifo = store.execFifo(request.id)
+        options.execFifo = forRun ? nil : store.execFifo(request.id)
+        options.awaitStart = forRun
         options.pauseBeforePivot = HookRunner.needsPause(bundle.spec)
         let layout = CgroupLayout.detect()
         var plan = try PlanBuilder.forHost(rootfs: bundle.rootfs, cgroups: layout, stateRoot: store.root)
@@ -80,11 +95,13 @@ extension Runtime {
         var cgroup: (any CgroupManager)?
         var cgroupFd: Int32 = -1
         do throws(RuntimeError) {
-            try store.save(record)
+            let draft = try store.beginRecord(record)
             try notify?.makeDirectory()
-            Logger.shared.debug("create \(request.id): provisional record \(store.directory(request.id))/state.json")
-            guard petrel_mkfifo(store.execFifo(request.id), 0o622) == 0 else {
-                throw RuntimeError.sys("cannot create exec fifo", "mkfifo", path: store.execFifo(request.id))
+            Logger.shared.debug("create \(request.id): provisional record \(store.draftPath(request.id))")
+            if !forRun {
+                guard petrel_mkfifo(store.execFifo(request.id), 0o622) == 0 else {
+                    throw RuntimeError.sys("cannot create exec fifo", "mkfifo", path: store.execFifo(request.id))
+                }
             }
             if request.consoleSocketFd >= 0 {
                 // CLOEXEC: the hooks run before the init takes the socket and must not get it.
@@ -143,22 +160,19 @@ extension Runtime {
             record.noteConfigUses(bundle.spec)
             record.creator = nil
             // The config first: a complete record always has it beside it.
-            if bundle.document.isEmpty {
-                try store.saveConfig(request.id, bundle.spec)
-            } else {
-                try store.saveConfig(request.id, document: bundle.document)
-            }
-            try store.save(record)
+            try store.writeConfig(request.id, document: bundle.document.isEmpty ? StateStore.encoded(bundle.spec) : bundle.document)
+            try draft.publish(record)
             // Until now the init dies with this process; only a recorded one may outlive it.
-            try child.confirmRecorded()
-            Logger.shared.debug("create \(request.id): recorded; the init waits on \(store.execFifo(request.id))")
+            // `run`'s init stops dying with it at the start.
+            if !forRun { try child.confirmRecorded() }
+            Logger.shared.debug("create \(request.id): recorded; the init waits on \(forRun ? "the start" : store.execFifo(request.id))")
             if let pidFile = request.pidFile {
                 try FileSystem.writeAtomically(FileSystem.absolute(pidFile), Array("\(child.pid)".utf8))
             }
             if consoleSocket >= 0 { close(consoleSocket) }
+            if forRun { return Created(record: record, initProcess: child, lock: lock) }
             child.release()
-            withExtendedLifetime(lock) {}
-            return record
+            return Created(record: record, initProcess: nil, lock: lock)
         } catch {
             initProcess?.abort()
             let reported = SetupOOM.explain(error, cgroup: cgroup, spec: bundle.spec)

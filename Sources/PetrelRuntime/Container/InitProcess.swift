@@ -76,6 +76,19 @@ final class InitProcess {
         return Self.describe(error, fallback: "exec failed", spec: spec)
     }
 
+    /// `run`'s start: lets the init, waiting after READY without an exec fifo, go on to its
+    /// program. nil once it executed it, or why it could not (the init also printed it on the
+    /// container's stderr, as runc does); throws when it does not get there in time.
+    func start() throws(RuntimeError) -> RuntimeError? {
+        try proceed()
+        var error = petrel_error()
+        guard petrel_child_wait_exec(&child, &error) != 0 else { return nil }
+        if Self.fields(error).step == "timeout" && error.err == ETIMEDOUT {
+            throw RuntimeError("cannot start container: " + SetupTimeout.message(waitingFor: "the init to execute its program"))
+        }
+        return Self.describe(error, fallback: "cannot start container", spec: spec)
+    }
+
     /// Tells the init, waiting after READY, that the container is recorded; returns once it
     /// no longer dies with this process (PR_SET_PDEATHSIG cleared), so that exiting now
     /// cannot take a finished container down with it.

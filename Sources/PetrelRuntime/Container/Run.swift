@@ -7,18 +7,23 @@ import Glibc
 extension Runtime {
     /// `run`: create + start. Detached, it returns once the process runs; in the
     /// foreground it relays signals, waits, deletes the container and returns the exit
-    /// code (128+N when killed by signal N), like runc.
+    /// code (128+N when killed by signal N), like runc. There is no exec fifo: create leaves
+    /// the init waiting on its sync socket and the state directory locked, and the start
+    /// goes over that socket (so `state` reads `running` from the moment the container is
+    /// published, as with crun).
     public func run(_ request: CreateRequest) throws(RuntimeError) -> Int32 {
         try KernelVersion.check()
         // config.json is read once: the terminal decides the relay, then create uses it.
         try StateStore.validate(id: request.id)
         let bundle = try Bundle.load(request.bundle)
         if request.detached {
-            let record = try create(request, loaded: bundle)
+            let created = try create(request, loaded: bundle, forRun: true)
             do throws(RuntimeError) {
-                if let failure = try release(request.id, known: record) { throw failure }
+                defer { created.lock.unlock() }
+                if let failure = try release(request.id, known: created.record, starting: created.initProcess,
+                                             config: bundle.spec) { throw failure }
             } catch {
-                try? delete(request.id, force: true, known: record)
+                try? delete(request.id, force: true, known: created.record)
                 throw error
             }
             return 0
@@ -35,11 +40,13 @@ extension Runtime {
             request.consoleSocketFd = pair[1]
         }
         defer { for fd in pair where fd >= 0 { close(fd) } }
-        let record = try create(request, loaded: bundle)
+        let created = try create(request, loaded: bundle, forRun: true)
+        let record = created.record
         var master: Int32 = -1
         if relay {
             master = petrel_recv_fd(pair[0])
             guard master >= 0 else {
+                created.lock.unlock()
                 try? delete(request.id, force: true, known: record)
                 throw RuntimeError.sys("cannot receive the container's terminal", "recvmsg")
             }
@@ -48,7 +55,8 @@ extension Runtime {
         do {
             // A program that cannot be executed: the init printed why on the container's
             // stderr (ours); its exit status (127/126) is the result, as for any program.
-            _ = try release(request.id, known: record)
+            defer { created.lock.unlock() }
+            _ = try release(request.id, known: record, starting: created.initProcess, config: bundle.spec)
         } catch {
             try? delete(request.id, force: true, known: record)
             throw error

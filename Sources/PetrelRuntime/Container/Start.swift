@@ -13,24 +13,32 @@ extension Runtime {
     /// `start`'s work. Returns why the program could not be executed after the init let
     /// go of the fifo (the init also printed it on the container's stderr, as runc does).
     /// `known`: the record as the caller has it already (`run`, which made it).
-    func release(_ id: String, known: ContainerRecord? = nil) throws(RuntimeError) -> RuntimeError? {
-        let lock = try store.lock(id)
+    /// `starting`: `run`'s init, waiting for the start on its sync socket (there is no exec
+    /// fifo); `run` holds the state directory's lock since create and passes its `config`.
+    func release(_ id: String, known: ContainerRecord? = nil, starting initProcess: InitProcess? = nil,
+                 config: Spec? = nil) throws(RuntimeError) -> RuntimeError? {
+        let lock: ContainerLock? = try initProcess == nil ? store.lock(id) : nil
         defer { withExtendedLifetime(lock) {} }
         let record: ContainerRecord
         if let known { record = known } else { record = try store.load(id) }
-        switch status(of: record) {
-        case .created: break
-        case .stopped where record.isProvisional:
-            throw RuntimeError("cannot start container \(JSONText.quote(id)): its create was interrupted; delete it and create it again")
-        case .stopped: throw RuntimeError("cannot start a container that has stopped")
-        case .creating: throw RuntimeError("cannot start a container that is still being created")
-        case .running, .paused: throw RuntimeError("cannot start an already running container")
+        if initProcess == nil {
+            switch status(of: record) {
+            case .created: break
+            case .stopped where record.isProvisional:
+                throw RuntimeError("cannot start container \(JSONText.quote(id)): its create was interrupted; delete it and create it again")
+            case .stopped: throw RuntimeError("cannot start a container that has stopped")
+            case .creating: throw RuntimeError("cannot start a container that is still being created")
+            case .running, .paused: throw RuntimeError("cannot start an already running container")
+            }
         }
         let pidfd = petrel_pidfd_open(record.pid, 0)
         guard pidfd >= 0 else { throw RuntimeError.sys("cannot start container", "pidfd_open", path: String(record.pid)) }
         defer { close(pidfd) }
         // The saved config only for its hooks.
-        let spec = record.startHooks ? try store.loadConfig(id) : nil
+        var spec: Spec?
+        if record.startHooks {
+            if let config { spec = config } else { spec = try store.loadConfig(id) }
+        }
         func state(_ status: ContainerStatus) -> State {
             State(ociVersion: record.ociVersion, id: id, status: status, pid: record.pid, bundle: record.bundle,
                   annotations: record.annotations)
@@ -49,6 +57,12 @@ extension Runtime {
             .flatMap { FileSystem.exists($0.directory) ? $0 : nil }
         if let notify { notifyFd = try notify.bind() }
         defer { if notifyFd >= 0 { close(notifyFd) } }
+        if let initProcess {
+            Logger.shared.debug("start \(id): releasing init \(record.pid) through its sync socket")
+            if let failure = try initProcess.start() { return failure }
+            initProcess.release()
+            return try started(id, record: record, pidfd: pidfd, spec: spec, notify: notify, notifyFd: notifyFd)
+        }
         let fifo = store.execFifo(id)
         var execError = petrel_error()
         SetupTimeout.configure()
@@ -64,6 +78,16 @@ extension Runtime {
         if released == 3 { throw RuntimeError("cannot start an already running container") }
         guard released != 1 else { throw RuntimeError("cannot start container: its init exited before start") }
         if released == 2 { return InitProcess.describe(execError, fallback: "cannot start container") }
+        return try started(id, record: record, pidfd: pidfd, spec: spec, notify: notify, notifyFd: notifyFd)
+    }
+
+    /// After the program was executed: the poststart hooks, then READY=1 for NOTIFY_SOCKET.
+    private func started(_ id: String, record: ContainerRecord, pidfd: Int32, spec: Spec?, notify: NotifySocket?,
+                         notifyFd: Int32) throws(RuntimeError) -> RuntimeError? {
+        func state(_ status: ContainerStatus) -> State {
+            State(ociVersion: record.ociVersion, id: id, status: status, pid: record.pid, bundle: record.bundle,
+                  annotations: record.annotations)
+        }
         if let spec, Self.poststartFailureIsAnError(spec.ociVersion) {
             do {
                 try HookRunner.run(.poststart, spec: spec, state: state(.running))

@@ -137,6 +137,7 @@ extension ExecutionPlan {
             plan.stdio_fds = (stdio[0], stdio[1], stdio[2])
         }
         plan.exec_fifo = arena.optionalString(execFifo)
+        plan.await_start = awaitStart ? 1 : 0
         plan.cgroup_fd = cgroupFd
         plan.pause_before_pivot = pauseBeforePivot ? 1 : 0
         plan.exec_mode = execMode ? 1 : 0

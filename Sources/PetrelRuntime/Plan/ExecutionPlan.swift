@@ -138,6 +138,7 @@ public struct ExecutionPlan: Sendable, Equatable {
     /// The process's fds 0, 1 and 2 (each >= 3 in the caller), or nil: the caller's own stdio.
     public var stdio: [Int32]?
     public var execFifo: String?
+    public var awaitStart = false
     public var pauseBeforePivot = false
     /// `exec`: join the namespaces (all given by path), no filesystem setup.
     public var execMode = false

@@ -5,6 +5,8 @@ public struct LaunchOptions: Sendable {
     public var noPivot = false
     public var preserveFds: Int32 = 0
     public var execFifo: String?
+    /// `run`: no exec fifo, the start comes over the sync socket (see petrel_plan.await_start).
+    public var awaitStart = false
     public var pauseBeforePivot = false
     public init() {}
 }
@@ -140,6 +142,7 @@ public struct PlanBuilder {
         }
         plan.preserveFds = options.preserveFds
         plan.execFifo = options.execFifo
+        plan.awaitStart = options.awaitStart
         plan.pauseBeforePivot = options.pauseBeforePivot
         return plan
     }

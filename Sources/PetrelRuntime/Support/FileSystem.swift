@@ -124,6 +124,28 @@ public enum FileSystem {
         }
     }
 
+    /// Writes a file that must not exist yet (O_EXCL, O_NOFOLLOW), for a directory nobody
+    /// else writes and nothing reads before the caller says so: no temporary file, one inode.
+    public static func writeNew(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws(RuntimeError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw RuntimeError.sys("cannot write", "open", path: path) }
+        defer { close(fd) }
+        try writeAll(fd, bytes, at: 0, path: path)
+    }
+
+    /// pwrite of all of `bytes` at `offset`, retried on EINTR and short writes.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(RuntimeError) {
+        var done = 0
+        while done < bytes.count {
+            let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress.map { $0 + done }, $0.count - done, off_t(offset + done)) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw RuntimeError.sys("cannot write", "write", path: path)
+            }
+            done += written
+        }
+    }
+
     public static func writeText(_ path: String, _ text: String) throws(RuntimeError) {
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw RuntimeError.sys("cannot write", "open", path: path) }
