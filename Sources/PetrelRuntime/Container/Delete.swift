@@ -30,8 +30,8 @@ extension Runtime {
             do {
                 record = try store.load(id)
             } catch {
-                guard !FileSystem.exists(store.statePath(id)) else { throw error }
-                // A create that died before writing state: nothing runs, just clear it.
+                guard !store.hasRecord(id) else { throw error }
+                // A create that died before writing its record: nothing runs, just clear it.
                 try store.remove(id)
                 return
             }

@@ -164,11 +164,6 @@ public struct StateStore: Sendable {
         return draft
     }
 
-    /// Writes a record as state.json (temporary file and rename). `create` uses beginRecord.
-    public func save(_ record: ContainerRecord) throws(RuntimeError) {
-        try FileSystem.writeAtomically(statePath(record.id), record.encoded(), mode: 0o600)
-    }
-
     /// The config the container was created from (create saved it; update keeps its
     /// linux.resources current), not the bundle's config.json, which may have changed since.
     public func loadConfig(_ id: String) throws(RuntimeError) -> Spec {
