@@ -118,6 +118,20 @@ import Testing
         #expect(text == #""q\"b\\s/n\nt\tc\u0001"# + "\u{7F}é😀\"")
     }
 
+    /// Plain runs are copied whole: escapes first, last, side by side, in long strings.
+    @Test(arguments: [
+        ("", #""""#),
+        ("\"", #""\"""#),
+        ("\\\n\u{1f}", #""\\\n\u001f""#),
+        ("a long plain string, 30 bytes.", #""a long plain string, 30 bytes.""#),
+        ("\tstarts and ends with escapes, beyond 15 bytes é😀\r", #""\tstarts and ends with escapes, beyond 15 bytes é😀\r""#),
+    ])
+    func writerCopiesPlainRuns(text: String, json: String) {
+        var out: [UInt8] = [0x2A]
+        JSONWriter.writeString(text, into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "*" + json)
+    }
+
     @Test func prettyLayoutMatchesMarshalIndent() {
         let value = JSONValue.object([
             .init(key: "a", value: .array([.number("1"), .bool(false)])),
