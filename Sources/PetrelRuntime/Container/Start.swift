@@ -59,8 +59,10 @@ extension Runtime {
         defer { if notifyFd >= 0 { close(notifyFd) } }
         if let initProcess {
             Logger.shared.debug("start \(id): releasing init \(record.pid) through its sync socket")
-            if let failure = try initProcess.start() { return failure }
+            let failure = try initProcess.start()
+            // Its end is the caller's to see (`run` waits for it), not ours to kill.
             initProcess.release()
+            if let failure { return failure }
             return try started(id, record: record, pidfd: pidfd, spec: spec, notify: notify, notifyFd: notifyFd)
         }
         let fifo = store.execFifo(id)
