@@ -66,6 +66,26 @@ struct Lifecycle {
         #expect(!t.listedIDs().contains(id))
     }
 
+    @Test("the state directory: the record and the config, plus the exec fifo while created; run makes no fifo, nothing temporary is left",
+          .disabled(if: Harness.isRunc, "runc's state directory holds its own files"))
+    func stateDirectoryFiles() throws {
+        let t = try Sandbox(args: ["sleep", "1000"])
+        defer { t.cleanup() }
+        func files(_ id: String) -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: t.root + "/" + id)) ?? []).sorted()
+        }
+        let created = t.newID("files")
+        try #require(t.runtime(["create", "--bundle", t.bundle, created]).succeeded)
+        #expect(files(created) == ["config.json", "exec.fifo", "state.json"])
+        try #require(t.runtime(["start", created]).succeeded)
+        #expect(files(created) == ["config.json", "state.json"])
+        let run = t.newID("files-run")
+        try #require(t.runtime(["run", "-d", "--bundle", t.bundle, run]).succeeded)
+        #expect(files(run) == ["config.json", "state.json"])
+        #expect(t.status(run) == "running")
+        for id in [created, run] { #expect(t.runtime(["delete", "--force", id]).succeeded) }
+    }
+
     @Test("state has annotations when the config has them")
     func stateAnnotations() throws {
         let t = try Sandbox()
