@@ -95,10 +95,15 @@ public struct SeccompCache: Sendable {
     // MARK: The file
 
     static func encode(key: [UInt8], program: [UInt8]) -> [UInt8] {
-        var bytes = magic + key
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(headerSize + program.count + digestSize)
+        bytes.append(contentsOf: magic)
+        bytes.append(contentsOf: key)
         withUnsafeBytes(of: UInt32(program.count / 8).littleEndian) { bytes.append(contentsOf: $0) }
-        bytes += program
-        bytes += SHA256.hash(bytes)
+        bytes.append(contentsOf: program)
+        var hasher = SHA256()
+        bytes.withUnsafeBytes { hasher.update($0) }
+        bytes.append(contentsOf: hasher.finalize())
         return bytes
     }
 
@@ -110,7 +115,9 @@ public struct SeccompCache: Sendable {
         let count = Int(UInt32(bytes[40]) | UInt32(bytes[41]) << 8 | UInt32(bytes[42]) << 16 | UInt32(bytes[43]) << 24)
         guard headerSize + 8 * count + digestSize == bytes.count else { return .failure(RuntimeError("has the wrong size")) }
         let end = headerSize + 8 * count
-        guard SHA256.hash(bytes[0..<end]) == Array(bytes[end...]) else { return .failure(RuntimeError("fails its checksum")) }
+        var hasher = SHA256()
+        bytes.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<end])) }
+        guard hasher.finalize().elementsEqual(bytes[end...]) else { return .failure(RuntimeError("fails its checksum")) }
         let program = Array(bytes[headerSize..<end])
         if let problem = SeccompProgram.check(program) { return .failure(RuntimeError("holds an invalid program: \(problem)")) }
         return .success(program)

@@ -73,9 +73,10 @@ public struct SHA256 {
             _ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
             _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ kw: UInt32
         ) {
-            let t1 = h &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ (g ^ (e & (f ^ g))) &+ kw
+            // Σ1(e) = e>>>6 ^ e>>>11 ^ e>>>25 and Σ0(a) = a>>>2 ^ a>>>13 ^ a>>>22, nested (fewer copies).
+            let t1 = h &+ rotr(rotr(rotr(e, 14) ^ e, 5) ^ e, 6) &+ (g ^ (e & (f ^ g))) &+ kw
             d &+= t1
-            h = t1 &+ (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) | (c & (a | b)))
+            h = t1 &+ rotr(rotr(rotr(a, 9) ^ a, 11) ^ a, 2) &+ ((a & b) | (c & (a | b)))
         }
         var (h0, h1, h2, h3, h4, h5, h6, h7) = h
         Self.k.withUnsafeBufferPointer { k in
@@ -85,8 +86,9 @@ public struct SHA256 {
                         w[i] = UInt32(bigEndian: blocks.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self))
                     }
                     for i in 16..<64 {
-                        let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] &>> 3)
-                        let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] &>> 10)
+                        let x = w[i - 15], y = w[i - 2]
+                        let s0 = rotr(rotr(x, 11) ^ x, 7) ^ (x &>> 3)  // x>>>7 ^ x>>>18 ^ x>>3
+                        let s1 = rotr(rotr(y, 2) ^ y, 17) ^ (y &>> 10)  // y>>>17 ^ y>>>19 ^ y>>10
                         w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
                     }
                     var (a, b, c, d, e, f, g, hh) = (h0, h1, h2, h3, h4, h5, h6, h7)
