@@ -95,16 +95,23 @@ public struct SeccompCache: Sendable {
     // MARK: The file
 
     static func encode(key: [UInt8], program: [UInt8]) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(headerSize + program.count + digestSize)
-        bytes.append(contentsOf: magic)
-        bytes.append(contentsOf: key)
-        withUnsafeBytes(of: UInt32(program.count / 8).littleEndian) { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: program)
-        var hasher = SHA256()
-        bytes.withUnsafeBytes { hasher.update($0) }
-        bytes.append(contentsOf: hasher.finalize())
-        return bytes
+        let end = headerSize + program.count
+        return [UInt8](unsafeUninitializedCapacity: end + digestSize) { buffer, count in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            var offset = 0
+            func put(_ bytes: UnsafeRawBufferPointer) {
+                UnsafeMutableRawBufferPointer(rebasing: raw[offset..<(offset + bytes.count)]).copyMemory(from: bytes)
+                offset += bytes.count
+            }
+            magic.withUnsafeBytes { put($0) }
+            key.prefix(32).withUnsafeBytes { put($0) }
+            withUnsafeBytes(of: UInt32(program.count / 8).littleEndian) { put($0) }
+            program.withUnsafeBytes { put($0) }
+            var hasher = SHA256()
+            hasher.update(UnsafeRawBufferPointer(rebasing: raw[0..<offset]))
+            hasher.finalize().withUnsafeBytes { put($0) }
+            count = offset
+        }
     }
 
     /// The program of a cache file's content, or why the file is not trusted.
