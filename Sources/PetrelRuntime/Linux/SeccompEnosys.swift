@@ -28,6 +28,7 @@ public enum SeccompEnosysStub {
 
     /// The largest syscall number the profile names, per libseccomp architecture token.
     /// Names this libseccomp does not know, and its negative pseudo-numbers, do not count.
+    /// SeccompCompiler computes the same in its rule pass; this is the tests' reference.
     static func largestSyscalls(_ seccomp: LinuxSeccomp, architectures: [UInt32]) -> [UInt32: UInt32] {
         var largest: [UInt32: UInt32] = [:]
         let names = Set((seccomp.syscalls ?? []).flatMap(\.names))
