@@ -1,6 +1,10 @@
+import CExecutor
+
 /// SHA-256 (FIPS 180-4): the shim's socket names and the seccomp filter cache's keys and
-/// checksums. Petrel links no crypto library; this is the one implementation.
+/// checksums. Petrel links no crypto library; this is the one implementation (the x86 SHA
+/// extensions when the CPU has them, CExecutor's sha256_ni.c, else the Swift rounds below).
 public struct SHA256 {
+    static let hardware = petrel_sha256_ni_available() == 1
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -17,7 +21,12 @@ public struct SHA256 {
     private var pending: [UInt8] = []
     private var length: UInt64 = 0
 
-    public init() {}
+    /// Whether compress uses the SHA extensions (tests compare both ways).
+    private let useHardware: Bool
+
+    public init() { useHardware = Self.hardware }
+
+    init(portable: Bool) { useHardware = !portable && Self.hardware }
 
     /// Feeds bytes; whole blocks are hashed straight from `bytes` (the message is never copied).
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
@@ -68,6 +77,13 @@ public struct SHA256 {
     /// working variables' roles rotated instead of moved (the seccomp cache hashes the
     /// profile and the program on every create: about 250 blocks).
     private mutating func compress(_ blocks: UnsafeRawBufferPointer) {
+        if useHardware, let base = blocks.baseAddress {
+            withUnsafeMutableBytes(of: &h) { state in
+                petrel_sha256_ni_compress(state.baseAddress?.assumingMemoryBound(to: UInt32.self),
+                                          base.assumingMemoryBound(to: UInt8.self), blocks.count / 64)
+            }
+            return
+        }
         @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x &>> n | x &<< (32 &- n) }
         @inline(__always) func round(
             _ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
