@@ -60,24 +60,25 @@ extension JSONValue: Equatable {
 }
 
 /// Where and why a document is not JSON.
-struct JSONSyntaxError: Error {
+package struct JSONSyntaxError: Error {
     /// Index of the offending byte (the length of the input for a premature end).
-    var offset: Int
-    var reason: String
+    package var offset: Int
+    package var reason: String
 }
 
 /// A strict RFC 8259 parser, as strict as Go's encoding/json: no trailing commas, comments,
 /// leading zeros or bare words, which JSONDecoder would let through or report without a
-/// position.
-struct JSONParser {
+/// position. Its scanning is `package` so that PetrelRuntime's state record reader reads
+/// member by member with the same rules (one RFC 8259 reader).
+package struct JSONParser {
     /// Deep enough for any real config, shallow enough to never exhaust a thread's stack.
     static let maxDepth = 512
 
-    private let bytes: [UInt8]
-    private var index = 0
-    private var depth = 0
+    package let bytes: [UInt8]
+    package var index = 0
+    package var depth = 0
 
-    private init(_ bytes: [UInt8]) {
+    package init(_ bytes: [UInt8]) {
         self.bytes = bytes
     }
 
@@ -93,24 +94,29 @@ struct JSONParser {
         return value
     }
 
-    private func error(_ reason: String) -> JSONSyntaxError {
+    package func error(_ reason: String) -> JSONSyntaxError {
         JSONSyntaxError(offset: index, reason: reason)
     }
 
-    private func describeCurrent() -> String {
+    package func describeCurrent() -> String {
         guard index < bytes.count else { return "end of input" }
         let byte = bytes[index]
         if byte >= 0x20 && byte < 0x7F { return "character '\(Character(Unicode.Scalar(byte)))'" }
         return "byte 0x" + hex(byte, width: 2)
     }
 
-    private mutating func skipWhitespace() {
+    package mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1
             default: return
             }
         }
+    }
+
+    /// Consumes the value at `index`, of any kind.
+    package mutating func skipValue() throws(JSONSyntaxError) {
+        _ = try parseValue()
     }
 
     private mutating func parseValue() throws(JSONSyntaxError) -> JSONValue {
@@ -127,7 +133,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func enter() throws(JSONSyntaxError) {
+    package mutating func enter() throws(JSONSyntaxError) {
         depth += 1
         guard depth <= Self.maxDepth else { throw error("nesting deeper than \(Self.maxDepth) levels") }
     }
@@ -198,7 +204,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func expectLiteral(_ word: StaticString) throws(JSONSyntaxError) {
+    package mutating func expectLiteral(_ word: StaticString) throws(JSONSyntaxError) {
         let start = index
         let count = word.utf8CodeUnitCount
         let matches = word.withUTF8Buffer { literal in
@@ -218,6 +224,11 @@ struct JSONParser {
 
     /// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, returned as written.
     private mutating func parseNumber() throws(JSONSyntaxError) -> String {
+        String(decoding: bytes[try scanNumber()], as: UTF8.self)
+    }
+
+    /// Consumes the number at `index` (a '-' or a digit) and returns where it stands.
+    package mutating func scanNumber() throws(JSONSyntaxError) -> Range<Int> {
         let start = index
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard isDigit(index) else { throw error("expected a digit after '-'") }
@@ -240,11 +251,12 @@ struct JSONParser {
             guard isDigit(index) else { throw error("expected a digit in the exponent") }
             skipDigits()
         }
-        return String(decoding: bytes[start..<index], as: UTF8.self)
+        return start..<index
     }
 
-    /// Invalid UTF-8 and unpaired surrogates become U+FFFD, as Go does.
-    private mutating func parseString() throws(JSONSyntaxError) -> String {
+    /// The string whose opening quote is at `index`. Invalid UTF-8 and unpaired surrogates
+    /// become U+FFFD, as Go does.
+    package mutating func parseString() throws(JSONSyntaxError) -> String {
         index += 1
         let start = index
         // Most strings have no escapes: make the String straight from the input, without

@@ -1,7 +1,7 @@
 /// Serializes a `JSONValue` the way Go's encoding/json does: compact, or (pretty) indented
 /// with tabs and `"key": value` like `json.MarshalIndent(v, "", "\t")`, which is what
 /// `runc spec` writes. Slashes are not escaped; unlike Go, neither are `<`, `>` and `&`.
-enum JSONWriter {
+package enum JSONWriter {
     static func write(_ value: JSONValue, pretty: Bool) -> [UInt8] {
         var out: [UInt8] = []
         write(value, into: &out, depth: 0, pretty: pretty)
@@ -46,18 +46,28 @@ enum JSONWriter {
         out += repeatElement(UInt8(ascii: "\t"), count: depth)
     }
 
-    static func writeString(_ string: String, into out: inout [UInt8]) {
+    /// Also PetrelRuntime's (state.json, `state` output, log lines). Runs of bytes that need
+    /// no escape are copied at once: most strings have none.
+    package static func writeString(_ string: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += #"\""#.utf8
-            case UInt8(ascii: "\\"): out += #"\\"#.utf8
-            case 0x0A: out += #"\n"#.utf8
-            case 0x0D: out += #"\r"#.utf8
-            case 0x09: out += #"\t"#.utf8
-            case 0..<0x20: out += (#"\u"# + hex(byte, width: 4).lowercased()).utf8
-            default: out.append(byte)
+        var string = string
+        string.withUTF8 { bytes in
+            var plain = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plain..<index]))
+                plain = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): out += #"\""#.utf8
+                case UInt8(ascii: "\\"): out += #"\\"#.utf8
+                case 0x0A: out += #"\n"#.utf8
+                case 0x0D: out += #"\r"#.utf8
+                case 0x09: out += #"\t"#.utf8
+                default: out += (#"\u"# + hex(byte, width: 4).lowercased()).utf8
+                }
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plain...]))
         }
         out.append(UInt8(ascii: "\""))
     }

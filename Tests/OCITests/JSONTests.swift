@@ -65,6 +65,44 @@ import Testing
         #expect(Self.reason(#"["abc"#) == "unterminated string")
     }
 
+    /// Surrogates as Go reads them: a pair is one scalar; a high surrogate without its low
+    /// half, or a lone low one, is U+FFFD, and an escape after an unpaired high one is kept.
+    @Test func decodesSurrogates() throws {
+        let value = try JSONParser.parse(Array(#"["\uD83D\uDE00", "\ud83dx", "\ude00", "\ud83d\u0041", "\ud83d\ud83d\ude00", "\u0000"]"#.utf8))
+        #expect(value == .array([
+            .string("😀"), .string("\u{FFFD}x"), .string("\u{FFFD}"), .string("\u{FFFD}A"), .string("\u{FFFD}😀"), .string("\u{0}"),
+        ]))
+    }
+
+    /// The offset points at the escape's letter or at the end of the input.
+    @Test(arguments: [
+        (#"["\q"]"#, 3, #"invalid escape '\q' in a string"#),
+        (#"["ab\U00e9"]"#, 5, #"invalid escape '\U' in a string"#),
+        (#"["\u00G9"]"#, 6, #"expected 4 hex digits after \u"#),
+        (#"["\ud83d\u12"]"#, 12, #"expected 4 hex digits after \u"#),
+        (#"["\"#, 3, "unterminated string"),
+    ])
+    func rejectsInvalidEscapes(text: String, offset: Int, reason: String) {
+        guard case .failure(let error) = Self.parse(text) else {
+            Issue.record("accepted \(text)")
+            return
+        }
+        #expect(error.offset == offset && error.reason == reason)
+    }
+
+    /// The scanning that PetrelRuntime's state record reader is built on, value by value.
+    @Test func scansValuesInPlace() throws {
+        var parser = JSONParser(Array(#" "a\tb" -12.5e+3 {"x":[1,{}]} 0"#.utf8))
+        parser.skipWhitespace()
+        #expect(try parser.parseString() == "a\tb")
+        parser.skipWhitespace()
+        #expect(try parser.scanNumber() == 8..<16)
+        parser.skipWhitespace()
+        try parser.skipValue()
+        parser.skipWhitespace()
+        #expect(try parser.scanNumber() == 30..<31 && parser.index == parser.bytes.count)
+    }
+
     @Test func keepsNumberTextAndMemberOrder() throws {
         let value = try JSONParser.parse(Array(#"{"z":18446744073709551615,"a":-0.5e-3}"#.utf8))
         guard case .object(let members) = value else {
@@ -78,6 +116,20 @@ import Testing
     @Test func writerEscapesLikeGo() {
         let text = String(decoding: JSONWriter.write(.string("q\"b\\s/n\nt\tc\u{01}\u{7F}é😀"), pretty: false), as: UTF8.self)
         #expect(text == #""q\"b\\s/n\nt\tc\u0001"# + "\u{7F}é😀\"")
+    }
+
+    /// Plain runs are copied whole: escapes first, last, side by side, in long strings.
+    @Test(arguments: [
+        ("", #""""#),
+        ("\"", #""\"""#),
+        ("\\\n\u{1f}", #""\\\n\u001f""#),
+        ("a long plain string, 30 bytes.", #""a long plain string, 30 bytes.""#),
+        ("\tstarts and ends with escapes, beyond 15 bytes é😀\r", #""\tstarts and ends with escapes, beyond 15 bytes é😀\r""#),
+    ])
+    func writerCopiesPlainRuns(text: String, json: String) {
+        var out: [UInt8] = [0x2A]
+        JSONWriter.writeString(text, into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "*" + json)
     }
 
     @Test func prettyLayoutMatchesMarshalIndent() {

@@ -162,57 +162,45 @@ extension ContainerRecord {
     public static func decode(_ bytes: [UInt8]) throws(RecordSyntaxError) -> ContainerRecord {
         var record = ContainerRecord(ociVersion: "", id: "", pid: 0, bundle: "", rootfs: "", created: "", owner: "",
                                      annotations: nil, initStartTime: 0, ownPidNamespace: false, cgroup: nil, creator: nil)
-        var input = JSONIn(bytes)
-        try input.object { (input, key) throws(RecordSyntaxError) in
-            switch key {
-            case "ociVersion": record.ociVersion = try input.string()
-            case "id": record.id = try input.string()
-            case "pid": record.pid = try input.integer()
-            case "bundle": record.bundle = try input.string()
-            case "rootfs": record.rootfs = try input.string()
-            case "created": record.created = try input.string()
-            case "owner": record.owner = try input.string()
-            case "annotations":
-                if input.null() { break }
-                var annotations: [String: String] = [:]
-                try input.object { (input, key) throws(RecordSyntaxError) in annotations[key] = try input.string() }
-                record.annotations = annotations
-            case "initStartTime": record.initStartTime = try input.integer()
-            case "ownPidNamespace": record.ownPidNamespace = try input.bool()
-            case "startHooks": record.startHooks = try input.bool()
-            case "poststopHooks": record.poststopHooks = try input.bool()
-            case "intelRdt": record.intelRdt = try input.bool()
-            case "cgroup":
-                if input.null() { break }
-                record.cgroup = try decodeCgroup(&input)
-            case "creator":
-                if input.null() { break }
-                var creator = ProcessIdentity(pid: 0, startTime: 0)
-                try input.object { (input, key) throws(RecordSyntaxError) in
-                    switch key {
-                    case "pid": creator.pid = try input.integer()
-                    case "startTime": creator.startTime = try input.integer()
-                    default: try input.skip()
-                    }
+        var input = JSONParser(bytes)
+        do throws(JSONSyntaxError) {
+            try input.object { (input, key) throws(JSONSyntaxError) in
+                switch key {
+                case "ociVersion": record.ociVersion = try input.string()
+                case "id": record.id = try input.string()
+                case "pid": record.pid = try input.integer()
+                case "bundle": record.bundle = try input.string()
+                case "rootfs": record.rootfs = try input.string()
+                case "created": record.created = try input.string()
+                case "owner": record.owner = try input.string()
+                case "annotations": record.annotations = try input.nullable { (input) throws(JSONSyntaxError) in try input.stringMap() }
+                case "initStartTime": record.initStartTime = try input.integer()
+                case "ownPidNamespace": record.ownPidNamespace = try input.bool()
+                case "startHooks": record.startHooks = try input.bool()
+                case "poststopHooks": record.poststopHooks = try input.bool()
+                case "intelRdt": record.intelRdt = try input.bool()
+                case "cgroup": record.cgroup = try input.nullable(decodeCgroup)
+                case "creator": record.creator = try input.nullable(decodeCreator)
+                default: try input.skip()
                 }
-                record.creator = creator
-            default: try input.skip()
             }
+            try input.end()
+        } catch {
+            throw RecordSyntaxError(offset: error.offset, reason: error.reason)
         }
-        try input.end()
         guard !record.id.isEmpty else { throw RecordSyntaxError(offset: 0, reason: "no id") }
         return record
     }
 
-    private static func decodeCgroup(_ input: inout JSONIn) throws(RecordSyntaxError) -> CgroupRecord {
+    private static func decodeCgroup(_ input: inout JSONParser) throws(JSONSyntaxError) -> CgroupRecord {
         var cgroup = CgroupRecord(version: 0, directories: [], created: [])
-        try input.object { (input, key) throws(RecordSyntaxError) in
+        try input.object { (input, key) throws(JSONSyntaxError) in
             switch key {
             case "version": cgroup.version = try input.integer()
             case "directories":
-                try input.array { (input) throws(RecordSyntaxError) in
+                try input.array { (input) throws(JSONSyntaxError) in
                     var directory = CgroupDirectory(hierarchy: "", path: "")
-                    try input.object { (input, key) throws(RecordSyntaxError) in
+                    try input.object { (input, key) throws(JSONSyntaxError) in
                         switch key {
                         case "hierarchy": directory.hierarchy = try input.string()
                         case "path": directory.path = try input.string()
@@ -222,11 +210,23 @@ extension ContainerRecord {
                     cgroup.directories.append(directory)
                 }
             case "created":
-                try input.array { (input) throws(RecordSyntaxError) in cgroup.created.append(try input.string()) }
+                try input.array { (input) throws(JSONSyntaxError) in cgroup.created.append(try input.string()) }
             default: try input.skip()
             }
         }
         return cgroup
+    }
+
+    private static func decodeCreator(_ input: inout JSONParser) throws(JSONSyntaxError) -> ProcessIdentity {
+        var creator = ProcessIdentity(pid: 0, startTime: 0)
+        try input.object { (input, key) throws(JSONSyntaxError) in
+            switch key {
+            case "pid": creator.pid = try input.integer()
+            case "startTime": creator.startTime = try input.integer()
+            default: try input.skip()
+            }
+        }
+        return creator
     }
 }
 
@@ -296,192 +296,117 @@ struct JSONOut {
     }
 }
 
-/// Reads JSON (RFC 8259) member by member straight into the caller's values: no tree.
-struct JSONIn {
-    private let bytes: [UInt8]
-    private var index = 0
-    private var depth = 0
-
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    private func failure(_ reason: String) -> RecordSyntaxError { RecordSyntaxError(offset: index, reason: reason) }
-
-    private mutating func skipSpace() {
-        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x09 || bytes[index] == 0x0D {
-            index += 1
-        }
-    }
-
-    private mutating func expect(_ byte: UInt8) throws(RecordSyntaxError) {
-        skipSpace()
-        guard index < bytes.count, bytes[index] == byte else {
-            throw failure("expected '\(Character(Unicode.Scalar(byte)))'")
-        }
+/// Reads JSON member by member straight into the caller's values, no tree: the structure
+/// here, strings, numbers and literals scanned by OCI's parser (RFC 8259, as strict as Go).
+extension JSONParser {
+    private mutating func expect(_ byte: UInt8, _ what: String) throws(JSONSyntaxError) {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == byte else { throw error("unexpected \(describeCurrent()), expected \(what)") }
         index += 1
     }
 
     /// Consumes `byte` if it comes next.
     private mutating func take(_ byte: UInt8) -> Bool {
-        skipSpace()
+        skipWhitespace()
         guard index < bytes.count, bytes[index] == byte else { return false }
         index += 1
         return true
     }
 
-    mutating func end() throws(RecordSyntaxError) {
-        skipSpace()
-        guard index == bytes.count else { throw failure("unexpected data after the document") }
+    /// The next byte is `byte` (after white space).
+    private mutating func peek(_ byte: UInt8) -> Bool {
+        skipWhitespace()
+        return index < bytes.count && bytes[index] == byte
     }
 
-    /// Consumes a `null` if one comes next.
-    mutating func null() -> Bool {
-        skipSpace()
-        guard index + 4 <= bytes.count, bytes[index] == UInt8(ascii: "n"), bytes[index + 1] == UInt8(ascii: "u"),
-              bytes[index + 2] == UInt8(ascii: "l"), bytes[index + 3] == UInt8(ascii: "l") else { return false }
-        index += 4
-        return true
+    mutating func end() throws(JSONSyntaxError) {
+        skipWhitespace()
+        guard index == bytes.count else { throw error("unexpected \(describeCurrent()) after the top-level value") }
     }
 
-    mutating func object(_ member: (inout JSONIn, String) throws(RecordSyntaxError) -> Void) throws(RecordSyntaxError) {
-        try expect(UInt8(ascii: "{"))
-        depth += 1
-        guard depth <= 64 else { throw failure("nested too deeply") }
+    /// nil for a `null`, else what `read` reads.
+    mutating func nullable<T>(_ read: (inout JSONParser) throws(JSONSyntaxError) -> T) throws(JSONSyntaxError) -> T? {
+        guard peek(UInt8(ascii: "n")) else { return try read(&self) }
+        try expectLiteral("null")
+        return nil
+    }
+
+    mutating func object(_ member: (inout JSONParser, String) throws(JSONSyntaxError) -> Void) throws(JSONSyntaxError) {
+        try expect(UInt8(ascii: "{"), "'{'")
+        try enter()
         if !take(UInt8(ascii: "}")) {
             repeat {
                 let key = try string()
-                try expect(UInt8(ascii: ":"))
+                try expect(UInt8(ascii: ":"), "':' after an object key")
                 try member(&self, key)
             } while take(UInt8(ascii: ","))
-            try expect(UInt8(ascii: "}"))
+            try expect(UInt8(ascii: "}"), "',' or '}'")
         }
         depth -= 1
     }
 
-    mutating func array(_ element: (inout JSONIn) throws(RecordSyntaxError) -> Void) throws(RecordSyntaxError) {
-        try expect(UInt8(ascii: "["))
-        depth += 1
-        guard depth <= 64 else { throw failure("nested too deeply") }
+    mutating func array(_ element: (inout JSONParser) throws(JSONSyntaxError) -> Void) throws(JSONSyntaxError) {
+        try expect(UInt8(ascii: "["), "'['")
+        try enter()
         if !take(UInt8(ascii: "]")) {
             repeat { try element(&self) } while take(UInt8(ascii: ","))
-            try expect(UInt8(ascii: "]"))
+            try expect(UInt8(ascii: "]"), "',' or ']'")
         }
         depth -= 1
     }
 
-    mutating func bool() throws(RecordSyntaxError) -> Bool {
-        skipSpace()
-        if bytes[index...].starts(with: "true".utf8) {
-            index += 4
-            return true
-        }
-        if bytes[index...].starts(with: "false".utf8) {
-            index += 5
-            return false
-        }
-        throw failure("expected a boolean")
+    /// An object of strings.
+    mutating func stringMap() throws(JSONSyntaxError) -> [String: String] {
+        var map: [String: String] = [:]
+        try object { (input, key) throws(JSONSyntaxError) in map[key] = try input.string() }
+        return map
     }
 
-    mutating func integer<T: FixedWidthInteger>() throws(RecordSyntaxError) -> T {
-        skipSpace()
-        let negative = take(UInt8(ascii: "-"))
+    mutating func string() throws(JSONSyntaxError) -> String {
+        guard peek(UInt8(ascii: "\"")) else { throw error("unexpected \(describeCurrent()), expected a string") }
+        return try parseString()
+    }
+
+    mutating func bool() throws(JSONSyntaxError) -> Bool {
+        if peek(UInt8(ascii: "t")) {
+            try expectLiteral("true")
+            return true
+        }
+        guard peek(UInt8(ascii: "f")) else { throw error("unexpected \(describeCurrent()), expected a boolean") }
+        try expectLiteral("false")
+        return false
+    }
+
+    /// A number without fraction or exponent that fits in `T`.
+    mutating func integer<T: FixedWidthInteger>() throws(JSONSyntaxError) -> T {
+        guard peek(UInt8(ascii: "-")) || (index < bytes.count && (0x30...0x39).contains(bytes[index])) else {
+            throw error("unexpected \(describeCurrent()), expected an integer")
+        }
         let start = index
+        let text = try scanNumber()
+        let negative = bytes[text.lowerBound] == UInt8(ascii: "-")
         var value: T = 0
-        while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
-            let digit = T(bytes[index] - 0x30)
+        for byte in bytes[(negative ? text.lowerBound + 1 : text.lowerBound)..<text.upperBound] {
+            guard byte >= 0x30, byte <= 0x39 else {
+                index = start
+                throw error("expected an integer, not a fraction or an exponent")
+            }
+            let digit = T(byte - 0x30)
             let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
             let (sum, carry) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
-            guard !overflow, !carry else { throw failure("integer out of range") }
+            guard !overflow, !carry else {
+                index = start
+                throw error("integer out of range")
+            }
             value = sum
-            index += 1
         }
-        guard index > start else { throw failure("expected an integer") }
         return value
     }
 
-    mutating func string() throws(RecordSyntaxError) -> String {
-        try expect(UInt8(ascii: "\""))
-        let start = index
-        // Plain text (no escapes): one copy straight from the input.
-        while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") {
-            guard bytes[index] >= 0x20 else { throw failure("control character in a string") }
-            index += 1
-        }
-        guard index < bytes.count else { throw failure("unterminated string") }
-        if bytes[index] == UInt8(ascii: "\"") {
-            index += 1
-            return String(decoding: bytes[start..<(index - 1)], as: UTF8.self)
-        }
-        var scalars = Array(bytes[start..<index])
-        while true {
-            guard index < bytes.count else { throw failure("unterminated string") }
-            let byte = bytes[index]
-            index += 1
-            if byte == UInt8(ascii: "\"") { break }
-            guard byte >= 0x20 else { throw failure("control character in a string") }
-            guard byte == UInt8(ascii: "\\") else {
-                scalars.append(byte)
-                continue
-            }
-            guard index < bytes.count else { throw failure("unterminated string") }
-            let escape = bytes[index]
-            index += 1
-            switch escape {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scalars.append(escape)
-            case UInt8(ascii: "b"): scalars.append(0x08)
-            case UInt8(ascii: "f"): scalars.append(0x0C)
-            case UInt8(ascii: "n"): scalars.append(0x0A)
-            case UInt8(ascii: "r"): scalars.append(0x0D)
-            case UInt8(ascii: "t"): scalars.append(0x09)
-            case UInt8(ascii: "u"):
-                var code = try hex4()
-                if code >= 0xD800 && code < 0xDC00, bytes[index...].starts(with: "\\u".utf8) {
-                    index += 2
-                    let low = try hex4()
-                    guard low >= 0xDC00 && low < 0xE000 else { throw failure("invalid surrogate pair") }
-                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                }
-                let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
-                scalars.append(contentsOf: String(Character(scalar)).utf8)
-            default: throw failure("invalid escape")
-            }
-        }
-        return String(decoding: scalars, as: UTF8.self)
-    }
-
-    private mutating func hex4() throws(RecordSyntaxError) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw failure("short \\u escape") }
-        var code: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[index]
-            let digit: UInt8
-            switch byte {
-            case 0x30...0x39: digit = byte - 0x30
-            case 0x41...0x46: digit = byte - 0x41 + 10
-            case 0x61...0x66: digit = byte - 0x61 + 10
-            default: throw failure("invalid \\u escape")
-            }
-            code = code << 4 | UInt32(digit)
-            index += 1
-        }
-        return code
-    }
-
-    /// Skips one value of any kind.
-    mutating func skip() throws(RecordSyntaxError) {
-        skipSpace()
-        guard index < bytes.count else { throw failure("expected a value") }
-        switch bytes[index] {
-        case UInt8(ascii: "{"): try object { (input, _) throws(RecordSyntaxError) in try input.skip() }
-        case UInt8(ascii: "["): try array { (input) throws(RecordSyntaxError) in try input.skip() }
-        case UInt8(ascii: "\""): _ = try string()
-        case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try bool()
-        case UInt8(ascii: "n"):
-            guard null() else { throw failure("expected a value") }
-        default:
-            // A number: its characters, validated loosely (only skipped).
-            let start = index
-            while index < bytes.count, (0x30...0x39).contains(bytes[index]) || "+-.eE".utf8.contains(bytes[index]) { index += 1 }
-            guard index > start else { throw failure("expected a value") }
-        }
+    /// Skips one value of any kind (a member this version does not know: rare, so through
+    /// the parser's tree).
+    mutating func skip() throws(JSONSyntaxError) {
+        skipWhitespace()
+        try skipValue()
     }
 }

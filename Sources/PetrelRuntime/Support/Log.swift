@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import OCI
 
 public enum LogFormat: String, Sendable, CaseIterable {
     case text
@@ -103,27 +104,9 @@ public enum JSONText {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// `quote`, appended to `out` as UTF-8.
+    /// `quote`, appended to `out` as UTF-8 (escaped as OCI writes config.json).
     public static func appendQuoted(_ text: String, to out: inout [UInt8]) {
-        out.append(0x22)
-        // Byte by byte: every byte of a multi-byte UTF-8 sequence is >= 0x80 and is copied.
-        for byte in text.utf8 {
-            guard needsEscape(byte) else {
-                out.append(byte)
-                continue
-            }
-            out.append(0x5C)
-            switch byte {
-            case 0x22, 0x5C: out.append(byte)
-            case 0x0A: out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "t"))
-            default:
-                let digits = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
-            }
-        }
-        out.append(0x22)
+        JSONWriter.writeString(text, into: &out)
     }
 
     private static func needsEscape(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x22 || byte == 0x5C }
