@@ -133,7 +133,7 @@ struct FieldSource {
     }
 
     func fields<Key: CodingKey>(_ keys: Key.Type) throws -> Fields<Key> {
-        if let decoder { return Fields(keyed: try decoder.container(keyedBy: keys)) }
+        if let decoder { return try Fields(decoder: decoder) }
         return Fields(members: members, path: path, recorder: recorder)
     }
 }
@@ -158,12 +158,15 @@ struct Fields<Key: CodingKey> {
         keyed = nil
     }
 
-    fileprivate init(keyed: KeyedDecodingContainer<Key>) {
+    /// Out of line: inlined, the caller asked for KeyedDecodingContainer<Key>'s metadata
+    /// (to box it) on the direct path too.
+    @inline(never)
+    fileprivate init(decoder: any Decoder) throws {
         members = []
         path = nil
         recorder = nil
         record = nil
-        self.keyed = keyed
+        keyed = try decoder.container(keyedBy: Key.self)
     }
 
     /// The other decoder's container, nil on the direct path.
