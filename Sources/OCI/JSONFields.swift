@@ -145,10 +145,10 @@ struct Fields<Key: CodingKey> {
     private let path: PathNode?
     private let recorder: MemberRecorder?
     private let record: ObjectRecord?
-    /// A `KeyedDecodingContainer<Key>` when the object comes from another decoder (or
-    /// `keyedOnly`). Boxed: stored as itself, it made the direct path ask the runtime for
-    /// this type's generic metadata.
-    private let keyed: Any?
+    /// The container when the object comes from another decoder (or `keyedOnly`). In a box
+    /// of ours: the stdlib's resilient KeyedDecodingContainer<Key> stored here (or in an
+    /// `Any`) made the direct path ask the runtime for generic metadata.
+    private let keyed: KeyedBox<Key>?
 
     fileprivate init(members: [JSONValue.Member], path: PathNode?, recorder: MemberRecorder?) {
         self.members = members
@@ -158,22 +158,18 @@ struct Fields<Key: CodingKey> {
         keyed = nil
     }
 
-    /// Out of line: inlined, the caller asked for KeyedDecodingContainer<Key>'s metadata
-    /// (to box it) on the direct path too.
+    /// Out of line: inlined, the caller asked for the box's metadata on the direct path too.
     @inline(never)
     fileprivate init(decoder: any Decoder) throws {
         members = []
         path = nil
         recorder = nil
         record = nil
-        keyed = try decoder.container(keyedBy: Key.self)
+        keyed = KeyedBox(try decoder.container(keyedBy: Key.self))
     }
 
     /// The other decoder's container, nil on the direct path.
-    private var container: KeyedDecodingContainer<Key>? {
-        guard let keyed else { return nil }
-        return keyed as? KeyedDecodingContainer<Key>
-    }
+    private var container: KeyedDecodingContainer<Key>? { keyed?.container }
 
     private func lookup(_ name: String) -> JSONValue? {
         var index = members.endIndex
@@ -208,5 +204,13 @@ struct Fields<Key: CodingKey> {
         if let container { return try container.decodeIfPresent(T.self, forKey: key) }
         guard let value = lookup(key.stringValue), !value.isNull else { return nil }
         return try SingleValue(value: value, parent: path, key: key, recorder: recorder).decode(T.self)
+    }
+}
+
+private final class KeyedBox<Key: CodingKey> {
+    let container: KeyedDecodingContainer<Key>
+
+    init(_ container: KeyedDecodingContainer<Key>) {
+        self.container = container
     }
 }
