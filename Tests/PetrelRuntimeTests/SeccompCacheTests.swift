@@ -99,6 +99,23 @@ import Testing
             #expect(hasher.finalize() == whole, "chunk \(chunk)")
         }
         #expect(sha256Hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        // The SHA extensions (where the CPU has them) and the Swift rounds agree on every length.
+        var data: [UInt8] = []
+        var seed: UInt32 = 1
+        for length in 0..<300 {
+            var one = SHA256(), other = SHA256(portable: true)
+            one.update(data)
+            other.update(data)
+            #expect(one.finalize() == other.finalize(), "length \(length)")
+            seed = seed &* 1_664_525 &+ 1_013_904_223
+            data.append(UInt8(truncatingIfNeeded: seed >> 24))
+        }
+        // FIPS 180-4's two-block examples.
+        #expect(sha256Hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(sha256Hex(Array(("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmno"
+                                 + "ijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu").utf8))
+                == "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1")
     }
 }
 

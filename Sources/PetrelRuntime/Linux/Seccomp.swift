@@ -127,14 +127,30 @@ public enum SeccompCompiler {
             }
         }
 
+        // One pass over the names: each is resolved once per architecture, for the rule
+        // (the native number) and for the ENOSYS stub's largest number per architecture
+        // (every name counts there, also those of rules skipped below).
+        let stubApplies = SeccompEnosysStub.applies(defaultAction: defaultAction)
+        var largest = [Int32](repeating: -1, count: architectures.count)
         for (index, syscall) in (seccomp.syscalls ?? []).enumerated() {
             let field = "linux.seccomp.syscalls[\(index)]"
             let ruleAction = try action(syscall.action.rawValue, errnoRet: syscall.errnoRet, field: field + ".action")
             // libseccomp refuses a rule that repeats the default; runc skips it the same way.
-            if ruleAction == defaultAction { continue }
-            let conditions = try conditions(syscall.args ?? [], field: field)
+            let skipped = ruleAction == defaultAction
+            if skipped && !stubApplies { continue }
+            let conditions = skipped ? [] : try conditions(syscall.args ?? [], field: field)
             for name in syscall.names {
-                let number = seccomp_syscall_resolve_name(name)
+                let number = name.withCString { cName -> Int32 in
+                    guard stubApplies else { return seccomp_syscall_resolve_name(cName) }
+                    // architectures[0] is the native one: its number is seccomp_syscall_resolve_name's.
+                    var native = __NR_SCMP_ERROR
+                    for (slot, arch) in architectures.enumerated() {
+                        let number = seccomp_syscall_resolve_name_arch(arch, cName)
+                        if slot == 0 { native = number }
+                        if number > largest[slot] { largest[slot] = number }
+                    }
+                    return native
+                }
                 // An unknown name is a syscall this kernel/libseccomp lacks: skip, like runc.
                 guard number != __NR_SCMP_ERROR else { continue }
                 for group in conditions {
@@ -148,8 +164,13 @@ public enum SeccompCompiler {
             }
         }
 
-        return try SeccompEnosysStub.patch(
-            try export(context), seccomp: seccomp, defaultAction: defaultAction, architectures: architectures)
+        let program = try export(context)
+        guard stubApplies else { return program }
+        var largestByArch: [UInt32: UInt32] = [:]
+        for (slot, arch) in architectures.enumerated() where largest[slot] >= 0 {
+            largestByArch[arch] = UInt32(largest[slot])
+        }
+        return try SeccompEnosysStub.patch(program, largest: largestByArch)
     }
 
     /// The rules to add for one syscall entry: one rule with every condition, or, when an

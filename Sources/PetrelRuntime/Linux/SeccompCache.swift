@@ -95,11 +95,23 @@ public struct SeccompCache: Sendable {
     // MARK: The file
 
     static func encode(key: [UInt8], program: [UInt8]) -> [UInt8] {
-        var bytes = magic + key
-        withUnsafeBytes(of: UInt32(program.count / 8).littleEndian) { bytes.append(contentsOf: $0) }
-        bytes += program
-        bytes += SHA256.hash(bytes)
-        return bytes
+        let end = headerSize + program.count
+        return [UInt8](unsafeUninitializedCapacity: end + digestSize) { buffer, count in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            var offset = 0
+            func put(_ bytes: UnsafeRawBufferPointer) {
+                UnsafeMutableRawBufferPointer(rebasing: raw[offset..<(offset + bytes.count)]).copyMemory(from: bytes)
+                offset += bytes.count
+            }
+            magic.withUnsafeBytes { put($0) }
+            key.prefix(32).withUnsafeBytes { put($0) }
+            withUnsafeBytes(of: UInt32(program.count / 8).littleEndian) { put($0) }
+            program.withUnsafeBytes { put($0) }
+            var hasher = SHA256()
+            hasher.update(UnsafeRawBufferPointer(rebasing: raw[0..<offset]))
+            hasher.finalize().withUnsafeBytes { put($0) }
+            count = offset
+        }
     }
 
     /// The program of a cache file's content, or why the file is not trusted.
@@ -110,7 +122,9 @@ public struct SeccompCache: Sendable {
         let count = Int(UInt32(bytes[40]) | UInt32(bytes[41]) << 8 | UInt32(bytes[42]) << 16 | UInt32(bytes[43]) << 24)
         guard headerSize + 8 * count + digestSize == bytes.count else { return .failure(RuntimeError("has the wrong size")) }
         let end = headerSize + 8 * count
-        guard SHA256.hash(bytes[0..<end]) == Array(bytes[end...]) else { return .failure(RuntimeError("fails its checksum")) }
+        var hasher = SHA256()
+        bytes.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<end])) }
+        guard hasher.finalize().elementsEqual(bytes[end...]) else { return .failure(RuntimeError("fails its checksum")) }
         let program = Array(bytes[headerSize..<end])
         if let problem = SeccompProgram.check(program) { return .failure(RuntimeError("holds an invalid program: \(problem)")) }
         return .success(program)

@@ -28,6 +28,7 @@ public enum SeccompEnosysStub {
 
     /// The largest syscall number the profile names, per libseccomp architecture token.
     /// Names this libseccomp does not know, and its negative pseudo-numbers, do not count.
+    /// SeccompCompiler computes the same in its rule pass; this is the tests' reference.
     static func largestSyscalls(_ seccomp: LinuxSeccomp, architectures: [UInt32]) -> [UInt32: UInt32] {
         var largest: [UInt32: UInt32] = [:]
         let names = Set((seccomp.syscalls ?? []).flatMap(\.names))
@@ -87,10 +88,10 @@ public enum SeccompEnosysStub {
         }
     }
 
-    /// The program with the stub in front, or unchanged when it does not apply.
-    static func patch(_ program: [UInt8], seccomp: LinuxSeccomp, defaultAction: UInt32, architectures: [UInt32]) throws(RuntimeError) -> [UInt8] {
-        guard applies(defaultAction: defaultAction) else { return program }
-        let stub = try stub(largestSyscalls(seccomp, architectures: architectures))
+    /// The program with the stub in front, for a default action the stub applies to;
+    /// `largest` is largestSyscalls' result (SeccompCompiler computes it while it adds the rules).
+    static func patch(_ program: [UInt8], largest: [UInt32: UInt32]) throws(RuntimeError) -> [UInt8] {
+        let stub = try stub(largest)
         guard (stub.count + program.count) / 8 <= maxInstructions else {
             throw RuntimeError("linux.seccomp: the filter needs more than \(maxInstructions) BPF instructions")
         }

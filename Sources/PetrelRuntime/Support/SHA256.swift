@@ -1,6 +1,10 @@
+import CExecutor
+
 /// SHA-256 (FIPS 180-4): the shim's socket names and the seccomp filter cache's keys and
-/// checksums. Petrel links no crypto library; this is the one implementation.
+/// checksums. Petrel links no crypto library; this is the one implementation (the x86 SHA
+/// extensions when the CPU has them, CExecutor's sha256_ni.c, else the Swift rounds below).
 public struct SHA256 {
+    static let hardware = petrel_sha256_ni_available() == 1
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -17,7 +21,12 @@ public struct SHA256 {
     private var pending: [UInt8] = []
     private var length: UInt64 = 0
 
-    public init() {}
+    /// Whether compress uses the SHA extensions (tests compare both ways).
+    private let useHardware: Bool
+
+    public init() { useHardware = Self.hardware }
+
+    init(portable: Bool) { useHardware = !portable && Self.hardware }
 
     /// Feeds bytes; whole blocks are hashed straight from `bytes` (the message is never copied).
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
@@ -64,9 +73,27 @@ public struct SHA256 {
         return hasher.finalize()
     }
 
-    /// Hashes `blocks` (a multiple of 64 bytes) into `h`.
+    /// Hashes `blocks` (a multiple of 64 bytes) into `h`. Eight rounds per step with the
+    /// working variables' roles rotated instead of moved (the seccomp cache hashes the
+    /// profile and the program on every create: about 250 blocks).
     private mutating func compress(_ blocks: UnsafeRawBufferPointer) {
-        @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
+        if useHardware, let base = blocks.baseAddress {
+            withUnsafeMutableBytes(of: &h) { state in
+                petrel_sha256_ni_compress(state.baseAddress?.assumingMemoryBound(to: UInt32.self),
+                                          base.assumingMemoryBound(to: UInt8.self), blocks.count / 64)
+            }
+            return
+        }
+        @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x &>> n | x &<< (32 &- n) }
+        @inline(__always) func round(
+            _ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
+            _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ kw: UInt32
+        ) {
+            // Σ1(e) = e>>>6 ^ e>>>11 ^ e>>>25 and Σ0(a) = a>>>2 ^ a>>>13 ^ a>>>22, nested (fewer copies).
+            let t1 = h &+ rotr(rotr(rotr(e, 14) ^ e, 5) ^ e, 6) &+ (g ^ (e & (f ^ g))) &+ kw
+            d &+= t1
+            h = t1 &+ rotr(rotr(rotr(a, 9) ^ a, 11) ^ a, 2) &+ ((a & b) | (c & (a | b)))
+        }
         var (h0, h1, h2, h3, h4, h5, h6, h7) = h
         Self.k.withUnsafeBufferPointer { k in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
@@ -75,15 +102,21 @@ public struct SHA256 {
                         w[i] = UInt32(bigEndian: blocks.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self))
                     }
                     for i in 16..<64 {
-                        let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-                        let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+                        let x = w[i - 15], y = w[i - 2]
+                        let s0 = rotr(rotr(x, 11) ^ x, 7) ^ (x &>> 3)  // x>>>7 ^ x>>>18 ^ x>>3
+                        let s1 = rotr(rotr(y, 2) ^ y, 17) ^ (y &>> 10)  // y>>>17 ^ y>>>19 ^ y>>10
                         w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
                     }
                     var (a, b, c, d, e, f, g, hh) = (h0, h1, h2, h3, h4, h5, h6, h7)
-                    for i in 0..<64 {
-                        let t1 = hh &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ k[i] &+ w[i]
-                        let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
-                        (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+                    for i in stride(from: 0, to: 64, by: 8) {
+                        round(a, b, c, &d, e, f, g, &hh, k[i] &+ w[i])
+                        round(hh, a, b, &c, d, e, f, &g, k[i + 1] &+ w[i + 1])
+                        round(g, hh, a, &b, c, d, e, &f, k[i + 2] &+ w[i + 2])
+                        round(f, g, hh, &a, b, c, d, &e, k[i + 3] &+ w[i + 3])
+                        round(e, f, g, &hh, a, b, c, &d, k[i + 4] &+ w[i + 4])
+                        round(d, e, f, &g, hh, a, b, &c, k[i + 5] &+ w[i + 5])
+                        round(c, d, e, &f, g, hh, a, &b, k[i + 6] &+ w[i + 6])
+                        round(b, c, d, &e, f, g, hh, &a, k[i + 7] &+ w[i + 7])
                     }
                     h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d
                     h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= hh
