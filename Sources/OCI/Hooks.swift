@@ -1,6 +1,6 @@
 /// Lifecycle hooks, in the order the lifecycle runs them. Each receives the container's
 /// `State` on stdin.
-public struct Hooks: Codable, Sendable, Equatable {
+public struct Hooks: Codable, Sendable, Equatable, FieldDecodable {
     /// Deprecated by the spec in favour of createRuntime, createContainer and startContainer,
     /// but runc still runs it, just before createRuntime.
     public var prestart: [Hook]?
@@ -21,10 +21,22 @@ public struct Hooks: Codable, Sendable, Equatable {
         self.poststart = poststart
         self.poststop = poststop
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        prestart = try f(.prestart)
+        createRuntime = try f(.createRuntime)
+        createContainer = try f(.createContainer)
+        startContainer = try f(.startContainer)
+        poststart = try f(.poststart)
+        poststop = try f(.poststop)
+    }
 }
 
 /// A program to run at a lifecycle event.
-public struct Hook: Codable, Sendable, Equatable {
+public struct Hook: Codable, Sendable, Equatable, FieldDecodable {
     /// Absolute path of the executable.
     public var path: String
     /// Full argv, including argv[0].
@@ -38,5 +50,15 @@ public struct Hook: Codable, Sendable, Equatable {
         self.args = args
         self.env = env
         self.timeout = timeout
+    }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        path = try f(.path)
+        args = try f(.args)
+        env = try f(.env)
+        timeout = try f(.timeout)
     }
 }

@@ -12,6 +12,9 @@ struct JSONValueDecoder: Decoder {
     let path: PathNode?
     /// Notes which object members the model read, to report the ones it does not know.
     var recorder: MemberRecorder? = nil
+    /// Model types read their fields through keyed containers too, as over any other
+    /// decoder (the tests check that this and the direct reading agree; `FieldDecodable`).
+    var keyedOnly = false
     var userInfo: [CodingUserInfoKey: Any] { [:] }
     var codingPath: [any CodingKey] { PathNode.array(path) }
 
@@ -19,18 +22,18 @@ struct JSONValueDecoder: Decoder {
         guard case .object(let members) = value else {
             throw mismatch([String: Any].self, expected: "an object", found: value, at: codingPath)
         }
-        return KeyedDecodingContainer(KeyedValueContainer<Key>(members: members, path: path, recorder: recorder))
+        return KeyedDecodingContainer(KeyedValueContainer<Key>(members: members, path: path, recorder: recorder, keyedOnly: keyedOnly))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         guard case .array(let elements) = value else {
             throw mismatch([Any].self, expected: "an array", found: value, at: codingPath)
         }
-        return UnkeyedValueContainer(elements: elements, path: path, recorder: recorder)
+        return UnkeyedValueContainer(elements: elements, path: path, recorder: recorder, keyedOnly: keyedOnly)
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
-        SingleValue(value: value, parent: path, key: nil, recorder: recorder)
+        SingleValue(value: value, parent: path, key: nil, recorder: recorder, keyedOnly: keyedOnly)
     }
 }
 
@@ -58,13 +61,13 @@ final class PathNode {
 
 /// Every object member seen while decoding, and the ones the model asked for: the
 /// difference is what the model does not know (a newer spec's fields, or typos).
-/// Each keyed container gets an `ObjectRecord`; paths are rendered only at the end, and
-/// member paths only for the members nobody read.
+/// Each decoded object gets an `ObjectRecord`; paths are rendered only at the end, and
+/// only for objects with members nobody read.
 final class MemberRecorder {
     private var records: [ObjectRecord] = []
 
-    func object(_ path: PathNode?, keys: [String]) -> ObjectRecord {
-        let record = ObjectRecord(path: path, keys: keys)
+    func object(_ path: PathNode?, members: [JSONValue.Member]) -> ObjectRecord {
+        let record = ObjectRecord(path: path, members: members)
         records.append(record)
         return record
     }
@@ -73,13 +76,20 @@ final class MemberRecorder {
     var unread: [String] {
         // The same JSON object may be decoded by more than one container (a `try?` attempt
         // then another type): a member counts as read if any of them read it.
-        let bases = records.map { SpecLoadError.render(PathNode.array($0.path)) }
+        var bases: [String?] = Array(repeating: nil, count: records.count)
+        func base(_ index: Int) -> String {
+            if let known = bases[index] { return known }
+            let rendered = SpecLoadError.render(PathNode.array(records[index].path))
+            bases[index] = rendered
+            return rendered
+        }
         var result: [String] = []
         var emitted: Set<String> = []
         for (index, record) in records.enumerated() {
-            for (slot, key) in record.keys.enumerated() where !record.read[slot] {
+            for member in record.members where !record.hasRead(member.key) {
+                let key = member.key
                 let readElsewhere = records.indices.contains { other in
-                    other != index && bases[other] == bases[index] && records[other].hasRead(key)
+                    other != index && records[other].hasRead(key) && base(other) == base(index)
                 }
                 if readElsewhere { continue }
                 let full = SpecLoadError.render(PathNode.array(record.path) + [PlainKey(key)])
@@ -92,24 +102,29 @@ final class MemberRecorder {
     }
 }
 
-/// One decoded object's member names (first occurrence order) and which ones were read.
+/// One decoded object's members (document order, duplicates included) and which were read.
 final class ObjectRecord {
     let path: PathNode?
-    let keys: [String]
-    var read: [Bool]
+    let members: [JSONValue.Member]
+    private var read: [Bool]
 
-    init(path: PathNode?, keys: [String]) {
+    init(path: PathNode?, members: [JSONValue.Member]) {
         self.path = path
-        self.keys = keys
-        read = Array(repeating: false, count: keys.count)
+        self.members = members
+        read = Array(repeating: false, count: members.count)
+    }
+
+    func markRead(_ index: Int) {
+        read[index] = true
     }
 
     func markRead(_ key: String) {
-        if let slot = keys.firstIndex(of: key) { read[slot] = true }
+        for index in members.indices where members[index].key == key { read[index] = true }
     }
 
+    /// Any member of that name (duplicates count as one member).
     func hasRead(_ key: String) -> Bool {
-        keys.firstIndex(of: key).map { read[$0] } ?? false
+        members.indices.contains { read[$0] && members[$0].key == key }
     }
 }
 
@@ -150,12 +165,13 @@ struct SuperKey: CodingKey {
 
 /// One value and where it sits (`parent` + `key`); the path becomes an array only for an
 /// error, and a node only when a nested decoder needs it.
-private struct SingleValue: SingleValueDecodingContainer {
+struct SingleValue: SingleValueDecodingContainer {
     let value: JSONValue
     let parent: PathNode?
     /// nil for the decoder's own value (`singleValueContainer()`).
     let key: (any CodingKey)?
     var recorder: MemberRecorder? = nil
+    var keyedOnly = false
 
     var node: PathNode? { key.map { PathNode(parent: parent, key: $0) } ?? parent }
     var codingPath: [any CodingKey] { PathNode.array(parent) + (key.map { [$0] } ?? []) }
@@ -200,7 +216,7 @@ private struct SingleValue: SingleValueDecodingContainer {
             // T is exactly [String] here.
             return unsafeBitCast(strings, to: T.self)
         }
-        return try T(from: JSONValueDecoder(value: value, path: node, recorder: recorder))
+        return try T(from: JSONValueDecoder(value: value, path: node, recorder: recorder, keyedOnly: keyedOnly))
     }
 
     /// Integer fields take integer literals only (Go rejects 1.0 and 1e3 for ints too).
@@ -231,14 +247,16 @@ private struct KeyedValueContainer<Key: CodingKey>: KeyedDecodingContainerProtoc
     private let path: PathNode?
     private let recorder: MemberRecorder?
     private let record: ObjectRecord?
+    private let keyedOnly: Bool
 
     var codingPath: [any CodingKey] { PathNode.array(path) }
 
-    init(members: [JSONValue.Member], path: PathNode?, recorder: MemberRecorder?) {
+    init(members: [JSONValue.Member], path: PathNode?, recorder: MemberRecorder?, keyedOnly: Bool) {
         self.members = members
         self.path = path
         self.recorder = recorder
-        record = recorder.map { $0.object(path, keys: Self.firstOccurrences(members)) }
+        self.keyedOnly = keyedOnly
+        record = recorder?.object(path, members: members)
     }
 
     private static func firstOccurrences(_ members: [JSONValue.Member]) -> [String] {
@@ -271,13 +289,13 @@ private struct KeyedValueContainer<Key: CodingKey>: KeyedDecodingContainerProtoc
     }
 
     private func single(_ key: Key) throws -> SingleValue {
-        SingleValue(value: try child(key), parent: path, key: key, recorder: recorder)
+        SingleValue(value: try child(key), parent: path, key: key, recorder: recorder, keyedOnly: keyedOnly)
     }
 
     /// nil when the member is missing or null, like the protocol's default, in one lookup.
     private func present(_ key: Key) -> SingleValue? {
         guard let value = lookup(key.stringValue), !value.isNull else { return nil }
-        return SingleValue(value: value, parent: path, key: key, recorder: recorder)
+        return SingleValue(value: value, parent: path, key: key, recorder: recorder, keyedOnly: keyedOnly)
     }
 
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try single(key).decode(type) }
@@ -315,19 +333,19 @@ private struct KeyedValueContainer<Key: CodingKey>: KeyedDecodingContainerProtoc
     func nestedContainer<NestedKey: CodingKey>(
         keyedBy type: NestedKey.Type, forKey key: Key
     ) throws -> KeyedDecodingContainer<NestedKey> {
-        try JSONValueDecoder(value: try child(key), path: PathNode(parent: path, key: key), recorder: recorder).container(keyedBy: type)
+        try JSONValueDecoder(value: try child(key), path: PathNode(parent: path, key: key), recorder: recorder, keyedOnly: keyedOnly).container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        try JSONValueDecoder(value: try child(key), path: PathNode(parent: path, key: key), recorder: recorder).unkeyedContainer()
+        try JSONValueDecoder(value: try child(key), path: PathNode(parent: path, key: key), recorder: recorder, keyedOnly: keyedOnly).unkeyedContainer()
     }
 
     func superDecoder() throws -> any Decoder {
-        JSONValueDecoder(value: lookup("super") ?? .null, path: PathNode(parent: path, key: SuperKey()), recorder: recorder)
+        JSONValueDecoder(value: lookup("super") ?? .null, path: PathNode(parent: path, key: SuperKey()), recorder: recorder, keyedOnly: keyedOnly)
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
-        JSONValueDecoder(value: lookup(key.stringValue) ?? .null, path: PathNode(parent: path, key: key), recorder: recorder)
+        JSONValueDecoder(value: lookup(key.stringValue) ?? .null, path: PathNode(parent: path, key: key), recorder: recorder, keyedOnly: keyedOnly)
     }
 }
 
@@ -335,12 +353,14 @@ private struct UnkeyedValueContainer: UnkeyedDecodingContainer {
     let elements: [JSONValue]
     private let path: PathNode?
     private let recorder: MemberRecorder?
+    private let keyedOnly: Bool
     private(set) var currentIndex = 0
 
-    init(elements: [JSONValue], path: PathNode?, recorder: MemberRecorder?) {
+    init(elements: [JSONValue], path: PathNode?, recorder: MemberRecorder?, keyedOnly: Bool) {
         self.elements = elements
         self.path = path
         self.recorder = recorder
+        self.keyedOnly = keyedOnly
     }
 
     var codingPath: [any CodingKey] { PathNode.array(path) }
@@ -355,7 +375,7 @@ private struct UnkeyedValueContainer: UnkeyedDecodingContainer {
                 DecodingError.Context(codingPath: codingPath + [IndexKey(currentIndex)], debugDescription: "expected more array elements"))
         }
         defer { currentIndex += 1 }
-        return SingleValue(value: elements[currentIndex], parent: path, key: IndexKey(currentIndex), recorder: recorder)
+        return SingleValue(value: elements[currentIndex], parent: path, key: IndexKey(currentIndex), recorder: recorder, keyedOnly: keyedOnly)
     }
 
     mutating func decodeNil() throws -> Bool {
@@ -382,16 +402,16 @@ private struct UnkeyedValueContainer: UnkeyedDecodingContainer {
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
         let element = try next()
-        return try JSONValueDecoder(value: element.value, path: element.node, recorder: recorder).container(keyedBy: type)
+        return try JSONValueDecoder(value: element.value, path: element.node, recorder: recorder, keyedOnly: keyedOnly).container(keyedBy: type)
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
         let element = try next()
-        return try JSONValueDecoder(value: element.value, path: element.node, recorder: recorder).unkeyedContainer()
+        return try JSONValueDecoder(value: element.value, path: element.node, recorder: recorder, keyedOnly: keyedOnly).unkeyedContainer()
     }
 
     mutating func superDecoder() throws -> any Decoder {
         let element = try next()
-        return JSONValueDecoder(value: element.value, path: element.node, recorder: recorder)
+        return JSONValueDecoder(value: element.value, path: element.node, recorder: recorder, keyedOnly: keyedOnly)
     }
 }

@@ -1,5 +1,5 @@
 /// The `linux` section of config.json (runtime-spec `specs-go.Linux`), in Go's field order.
-public struct Linux: Codable, Sendable, Equatable {
+public struct Linux: Codable, Sendable, Equatable, FieldDecodable {
     public var uidMappings: [LinuxIDMapping]?
     public var gidMappings: [LinuxIDMapping]?
     public var sysctl: [String: String]?
@@ -52,10 +52,33 @@ public struct Linux: Codable, Sendable, Equatable {
         self.personality = personality
         self.timeOffsets = timeOffsets
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        uidMappings = try f(.uidMappings)
+        gidMappings = try f(.gidMappings)
+        sysctl = try f(.sysctl)
+        resources = try f(.resources)
+        cgroupsPath = try f(.cgroupsPath)
+        namespaces = try f(.namespaces)
+        devices = try f(.devices)
+        netDevices = try f(.netDevices)
+        seccomp = try f(.seccomp)
+        rootfsPropagation = try f(.rootfsPropagation)
+        maskedPaths = try f(.maskedPaths)
+        readonlyPaths = try f(.readonlyPaths)
+        mountLabel = try f(.mountLabel)
+        intelRdt = try f(.intelRdt)
+        memoryPolicy = try f(.memoryPolicy)
+        personality = try f(.personality)
+        timeOffsets = try f(.timeOffsets)
+    }
 }
 
 /// A namespace to create (no path) or join (path to an nsfs file).
-public struct LinuxNamespace: Codable, Sendable, Equatable {
+public struct LinuxNamespace: Codable, Sendable, Equatable, FieldDecodable {
     public var type: LinuxNamespaceType
     public var path: String?
 
@@ -63,11 +86,19 @@ public struct LinuxNamespace: Codable, Sendable, Equatable {
         self.type = type
         self.path = path
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        type = try f(.type)
+        path = try f(.path)
+    }
 }
 
 /// Closed on purpose: silently ignoring a namespace the config asks for would weaken
 /// isolation, so an unknown type fails decoding (runc rejects it too).
-public enum LinuxNamespaceType: String, Codable, Sendable, Hashable, CaseIterable {
+public enum LinuxNamespaceType: String, Codable, Sendable, Hashable, CaseIterable, FieldValue {
     case pid, network, mount, ipc, uts, user, cgroup, time
 
     public init(from decoder: any Decoder) throws {
@@ -76,7 +107,7 @@ public enum LinuxNamespaceType: String, Codable, Sendable, Hashable, CaseIterabl
 }
 
 /// A range of ids: container ids [containerID, containerID+size) map to host ids from hostID.
-public struct LinuxIDMapping: Codable, Sendable, Equatable {
+public struct LinuxIDMapping: Codable, Sendable, Equatable, FieldDecodable {
     public var containerID: UInt32
     public var hostID: UInt32
     public var size: UInt32
@@ -86,10 +117,19 @@ public struct LinuxIDMapping: Codable, Sendable, Equatable {
         self.hostID = hostID
         self.size = size
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        containerID = try f(.containerID)
+        hostID = try f(.hostID)
+        size = try f(.size)
+    }
 }
 
 /// Offset of one clock in a time namespace.
-public struct LinuxTimeOffset: Codable, Sendable, Equatable {
+public struct LinuxTimeOffset: Codable, Sendable, Equatable, FieldDecodable {
     public var secs: Int64?
     public var nanosecs: UInt32?
 
@@ -97,10 +137,18 @@ public struct LinuxTimeOffset: Codable, Sendable, Equatable {
         self.secs = secs
         self.nanosecs = nanosecs
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        secs = try f(.secs)
+        nanosecs = try f(.nanosecs)
+    }
 }
 
 /// A device node for mknod(2) inside the container.
-public struct LinuxDevice: Codable, Sendable, Equatable {
+public struct LinuxDevice: Codable, Sendable, Equatable, FieldDecodable {
     public var path: String
     /// `c`, `b`, `u` or `p`.
     public var type: String
@@ -124,10 +172,23 @@ public struct LinuxDevice: Codable, Sendable, Equatable {
         self.uid = uid
         self.gid = gid
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        path = try f(.path)
+        type = try f(.type)
+        major = try f(.major)
+        minor = try f(.minor)
+        fileMode = try f(.fileMode)
+        uid = try f(.uid)
+        gid = try f(.gid)
+    }
 }
 
 /// personality(2) for the container process.
-public struct LinuxPersonality: Codable, Sendable, Equatable {
+public struct LinuxPersonality: Codable, Sendable, Equatable, FieldDecodable {
     public var domain: LinuxPersonalityDomain
     public var flags: [LinuxPersonalityFlag]?
 
@@ -135,9 +196,17 @@ public struct LinuxPersonality: Codable, Sendable, Equatable {
         self.domain = domain
         self.flags = flags
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        domain = try f(.domain)
+        flags = try f(.flags)
+    }
 }
 
-public struct LinuxPersonalityDomain: OCIStringValue {
+public struct LinuxPersonalityDomain: OCIStringValue, FieldValue {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -146,13 +215,13 @@ public struct LinuxPersonalityDomain: OCIStringValue {
 }
 
 /// No flags are defined by the spec yet.
-public struct LinuxPersonalityFlag: OCIStringValue {
+public struct LinuxPersonalityFlag: OCIStringValue, FieldValue {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
 }
 
 /// Intel RDT (resctrl) class of service and schemata.
-public struct LinuxIntelRdt: Codable, Sendable, Equatable {
+public struct LinuxIntelRdt: Codable, Sendable, Equatable, FieldDecodable {
     public var closID: String?
     /// Format `L3:<cache_id0>=<cbm0>;<cache_id1>=<cbm1>;...`.
     public var l3CacheSchema: String?
@@ -178,37 +247,46 @@ public struct LinuxIntelRdt: Codable, Sendable, Equatable {
         self.enableMonitoring = enableMonitoring
     }
 
-    private enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey {
         case closID, l3CacheSchema, memBwSchema, schemata, enableCMT, enableMBM, enableMonitoring
     }
 
-    /// Synthesized except `schemata`: the 1.3 Go type is a list of lines, drafts of the spec
-    /// had one newline-separated string; both are taken.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        closID = try c.decodeIfPresent(String.self, forKey: .closID)
-        l3CacheSchema = try c.decodeIfPresent(String.self, forKey: .l3CacheSchema)
-        memBwSchema = try c.decodeIfPresent(String.self, forKey: .memBwSchema)
-        if let text = try? c.decodeIfPresent(String.self, forKey: .schemata) {
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    /// Every field as declared except `schemata`: the 1.3 Go type is a list of lines, drafts
+    /// of the spec had one newline-separated string; both are taken.
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        closID = try f(.closID)
+        l3CacheSchema = try f(.l3CacheSchema)
+        memBwSchema = try f(.memBwSchema)
+        if let text = try? f(.schemata) as String? {
             schemata = text.split(separator: "\n").map(String.init)
         } else {
-            schemata = try c.decodeIfPresent([String].self, forKey: .schemata)
+            schemata = try f(.schemata)
         }
-        enableCMT = try c.decodeIfPresent(Bool.self, forKey: .enableCMT)
-        enableMBM = try c.decodeIfPresent(Bool.self, forKey: .enableMBM)
-        enableMonitoring = try c.decodeIfPresent(Bool.self, forKey: .enableMonitoring)
+        enableCMT = try f(.enableCMT)
+        enableMBM = try f(.enableMBM)
+        enableMonitoring = try f(.enableMonitoring)
     }
 }
 
 /// `linux.netDevices` entry: the interface's name inside the container (default: the host name).
-public struct LinuxNetDevice: Codable, Sendable, Equatable {
+public struct LinuxNetDevice: Codable, Sendable, Equatable, FieldDecodable {
     public var name: String?
 
     public init(name: String? = nil) { self.name = name }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        name = try f(.name)
+    }
 }
 
 /// `linux.memoryPolicy`: set_mempolicy(2) for the container process.
-public struct LinuxMemoryPolicy: Codable, Sendable, Equatable {
+public struct LinuxMemoryPolicy: Codable, Sendable, Equatable, FieldDecodable {
     /// `MPOL_DEFAULT`, `MPOL_BIND`, ... (checked when the container is created).
     public var mode: String
     /// Node list in cpuset syntax, `0-3,7`; empty for the modes that take none.
@@ -220,5 +298,14 @@ public struct LinuxMemoryPolicy: Codable, Sendable, Equatable {
         self.mode = mode
         self.nodes = nodes
         self.flags = flags
+    }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        mode = try f(.mode)
+        nodes = try f(.nodes)
+        flags = try f(.flags)
     }
 }

@@ -1,6 +1,6 @@
 /// Cgroup limits (runtime-spec `specs-go.LinuxResources`). Every field is optional:
 /// absent means "leave the cgroup's current value".
-public struct LinuxResources: Codable, Sendable, Equatable {
+public struct LinuxResources: Codable, Sendable, Equatable, FieldDecodable {
     /// Device allow/deny rules, applied in order.
     public var devices: [LinuxDeviceCgroup]?
     public var memory: LinuxMemory?
@@ -29,10 +29,25 @@ public struct LinuxResources: Codable, Sendable, Equatable {
         self.rdma = rdma
         self.unified = unified
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        devices = try f(.devices)
+        memory = try f(.memory)
+        cpu = try f(.cpu)
+        pids = try f(.pids)
+        blockIO = try f(.blockIO)
+        hugepageLimits = try f(.hugepageLimits)
+        network = try f(.network)
+        rdma = try f(.rdma)
+        unified = try f(.unified)
+    }
 }
 
 /// One devices-cgroup rule. nil type/major/minor mean "all" (`a`, `*`).
-public struct LinuxDeviceCgroup: Codable, Sendable, Equatable {
+public struct LinuxDeviceCgroup: Codable, Sendable, Equatable, FieldDecodable {
     public var allow: Bool
     public var type: String?
     public var major: Int64?
@@ -47,10 +62,21 @@ public struct LinuxDeviceCgroup: Codable, Sendable, Equatable {
         self.minor = minor
         self.access = access
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        allow = try f(.allow)
+        type = try f(.type)
+        major = try f(.major)
+        minor = try f(.minor)
+        access = try f(.access)
+    }
 }
 
 /// Memory limits in bytes; -1 means unlimited for `limit` and `swap`.
-public struct LinuxMemory: Codable, Sendable, Equatable {
+public struct LinuxMemory: Codable, Sendable, Equatable, FieldDecodable {
     public var limit: Int64?
     public var reservation: Int64?
     /// memory + swap.
@@ -79,10 +105,25 @@ public struct LinuxMemory: Codable, Sendable, Equatable {
         self.useHierarchy = useHierarchy
         self.checkBeforeUpdate = checkBeforeUpdate
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        limit = try f(.limit)
+        reservation = try f(.reservation)
+        swap = try f(.swap)
+        kernel = try f(.kernel)
+        kernelTCP = try f(.kernelTCP)
+        swappiness = try f(.swappiness)
+        disableOOMKiller = try f(.disableOOMKiller)
+        useHierarchy = try f(.useHierarchy)
+        checkBeforeUpdate = try f(.checkBeforeUpdate)
+    }
 }
 
 /// CPU controller settings; times are in microseconds.
-public struct LinuxCPU: Codable, Sendable, Equatable {
+public struct LinuxCPU: Codable, Sendable, Equatable, FieldDecodable {
     public var shares: UInt64?
     /// -1 means no limit.
     public var quota: Int64?
@@ -111,19 +152,41 @@ public struct LinuxCPU: Codable, Sendable, Equatable {
         self.mems = mems
         self.idle = idle
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        shares = try f(.shares)
+        quota = try f(.quota)
+        burst = try f(.burst)
+        period = try f(.period)
+        realtimeRuntime = try f(.realtimeRuntime)
+        realtimePeriod = try f(.realtimePeriod)
+        cpus = try f(.cpus)
+        mems = try f(.mems)
+        idle = try f(.idle)
+    }
 }
 
-public struct LinuxPids: Codable, Sendable, Equatable {
+public struct LinuxPids: Codable, Sendable, Equatable, FieldDecodable {
     /// Maximum number of tasks; 0 or negative means no limit.
     public var limit: Int64
 
     public init(limit: Int64) {
         self.limit = limit
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        limit = try f(.limit)
+    }
 }
 
 /// Block IO (blkio / io controller) weights and throttles.
-public struct LinuxBlockIO: Codable, Sendable, Equatable {
+public struct LinuxBlockIO: Codable, Sendable, Equatable, FieldDecodable {
     public var weight: UInt16?
     public var leafWeight: UInt16?
     public var weightDevice: [LinuxWeightDevice]?
@@ -147,10 +210,23 @@ public struct LinuxBlockIO: Codable, Sendable, Equatable {
         self.throttleReadIOPSDevice = throttleReadIOPSDevice
         self.throttleWriteIOPSDevice = throttleWriteIOPSDevice
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        weight = try f(.weight)
+        leafWeight = try f(.leafWeight)
+        weightDevice = try f(.weightDevice)
+        throttleReadBpsDevice = try f(.throttleReadBpsDevice)
+        throttleWriteBpsDevice = try f(.throttleWriteBpsDevice)
+        throttleReadIOPSDevice = try f(.throttleReadIOPSDevice)
+        throttleWriteIOPSDevice = try f(.throttleWriteIOPSDevice)
+    }
 }
 
 /// A block device's major:minor (Go embeds this in the two device types below).
-public struct LinuxBlockIODevice: Codable, Sendable, Equatable {
+public struct LinuxBlockIODevice: Codable, Sendable, Equatable, FieldDecodable {
     public var major: Int64
     public var minor: Int64
 
@@ -158,10 +234,18 @@ public struct LinuxBlockIODevice: Codable, Sendable, Equatable {
         self.major = major
         self.minor = minor
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        major = try f(.major)
+        minor = try f(.minor)
+    }
 }
 
 /// `major:minor weight`. Go embeds LinuxBlockIODevice, so major and minor sit at this level.
-public struct LinuxWeightDevice: Codable, Sendable, Equatable {
+public struct LinuxWeightDevice: Codable, Sendable, Equatable, FieldDecodable {
     public var major: Int64
     public var minor: Int64
     public var weight: UInt16?
@@ -173,10 +257,20 @@ public struct LinuxWeightDevice: Codable, Sendable, Equatable {
         self.weight = weight
         self.leafWeight = leafWeight
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        major = try f(.major)
+        minor = try f(.minor)
+        weight = try f(.weight)
+        leafWeight = try f(.leafWeight)
+    }
 }
 
 /// `major:minor rate`. Go embeds LinuxBlockIODevice, so major and minor sit at this level.
-public struct LinuxThrottleDevice: Codable, Sendable, Equatable {
+public struct LinuxThrottleDevice: Codable, Sendable, Equatable, FieldDecodable {
     public var major: Int64
     public var minor: Int64
     public var rate: UInt64
@@ -186,10 +280,19 @@ public struct LinuxThrottleDevice: Codable, Sendable, Equatable {
         self.minor = minor
         self.rate = rate
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        major = try f(.major)
+        minor = try f(.minor)
+        rate = try f(.rate)
+    }
 }
 
 /// A hugetlb limit for one page size, e.g. `"2MB"`.
-public struct LinuxHugepageLimit: Codable, Sendable, Equatable {
+public struct LinuxHugepageLimit: Codable, Sendable, Equatable, FieldDecodable {
     public var pageSize: String
     public var limit: UInt64
 
@@ -197,10 +300,18 @@ public struct LinuxHugepageLimit: Codable, Sendable, Equatable {
         self.pageSize = pageSize
         self.limit = limit
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        pageSize = try f(.pageSize)
+        limit = try f(.limit)
+    }
 }
 
 /// net_cls / net_prio settings.
-public struct LinuxNetwork: Codable, Sendable, Equatable {
+public struct LinuxNetwork: Codable, Sendable, Equatable, FieldDecodable {
     public var classID: UInt32?
     public var priorities: [LinuxInterfacePriority]?
 
@@ -208,9 +319,17 @@ public struct LinuxNetwork: Codable, Sendable, Equatable {
         self.classID = classID
         self.priorities = priorities
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        classID = try f(.classID)
+        priorities = try f(.priorities)
+    }
 }
 
-public struct LinuxInterfacePriority: Codable, Sendable, Equatable {
+public struct LinuxInterfacePriority: Codable, Sendable, Equatable, FieldDecodable {
     public var name: String
     public var priority: UInt32
 
@@ -218,15 +337,31 @@ public struct LinuxInterfacePriority: Codable, Sendable, Equatable {
         self.name = name
         self.priority = priority
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        name = try f(.name)
+        priority = try f(.priority)
+    }
 }
 
 /// RDMA controller limits for one device; nil means no limit.
-public struct LinuxRdma: Codable, Sendable, Equatable {
+public struct LinuxRdma: Codable, Sendable, Equatable, FieldDecodable {
     public var hcaHandles: UInt32?
     public var hcaObjects: UInt32?
 
     public init(hcaHandles: UInt32? = nil, hcaObjects: UInt32? = nil) {
         self.hcaHandles = hcaHandles
         self.hcaObjects = hcaObjects
+    }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        hcaHandles = try f(.hcaHandles)
+        hcaObjects = try f(.hcaObjects)
     }
 }

@@ -1,5 +1,5 @@
 /// A seccomp filter (runtime-spec `specs-go.LinuxSeccomp`).
-public struct LinuxSeccomp: Codable, Sendable, Equatable {
+public struct LinuxSeccomp: Codable, Sendable, Equatable, FieldDecodable {
     public var defaultAction: LinuxSeccompAction
     /// errno for a default action of SCMP_ACT_ERRNO / SCMP_ACT_TRACE (default EPERM).
     public var defaultErrnoRet: UInt?
@@ -23,10 +23,23 @@ public struct LinuxSeccomp: Codable, Sendable, Equatable {
         self.listenerMetadata = listenerMetadata
         self.syscalls = syscalls
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        defaultAction = try f(.defaultAction)
+        defaultErrnoRet = try f(.defaultErrnoRet)
+        architectures = try f(.architectures)
+        flags = try f(.flags)
+        listenerPath = try f(.listenerPath)
+        listenerMetadata = try f(.listenerMetadata)
+        syscalls = try f(.syscalls)
+    }
 }
 
 /// A rule: these syscalls, when the arguments match, get this action.
-public struct LinuxSyscall: Codable, Sendable, Equatable {
+public struct LinuxSyscall: Codable, Sendable, Equatable, FieldDecodable {
     public var names: [String]
     public var action: LinuxSeccompAction
     public var errnoRet: UInt?
@@ -38,10 +51,20 @@ public struct LinuxSyscall: Codable, Sendable, Equatable {
         self.errnoRet = errnoRet
         self.args = args
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        names = try f(.names)
+        action = try f(.action)
+        errnoRet = try f(.errnoRet)
+        args = try f(.args)
+    }
 }
 
 /// A comparison of syscall argument `index` against `value` (and `valueTwo` for masks).
-public struct LinuxSeccompArg: Codable, Sendable, Equatable {
+public struct LinuxSeccompArg: Codable, Sendable, Equatable, FieldDecodable {
     public var index: UInt
     public var value: UInt64
     public var valueTwo: UInt64?
@@ -53,9 +76,19 @@ public struct LinuxSeccompArg: Codable, Sendable, Equatable {
         self.valueTwo = valueTwo
         self.op = op
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        index = try f(.index)
+        value = try f(.value)
+        valueTwo = try f(.valueTwo)
+        op = try f(.op)
+    }
 }
 
-public struct LinuxSeccompAction: OCIStringValue {
+public struct LinuxSeccompAction: OCIStringValue, FieldValue {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -70,7 +103,7 @@ public struct LinuxSeccompAction: OCIStringValue {
     public static let notify: Self = "SCMP_ACT_NOTIFY"
 }
 
-public struct LinuxSeccompOperator: OCIStringValue {
+public struct LinuxSeccompOperator: OCIStringValue, FieldValue {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -83,7 +116,7 @@ public struct LinuxSeccompOperator: OCIStringValue {
     public static let maskedEqual: Self = "SCMP_CMP_MASKED_EQ"
 }
 
-public struct LinuxSeccompFlag: OCIStringValue {
+public struct LinuxSeccompFlag: OCIStringValue, FieldValue {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -93,7 +126,7 @@ public struct LinuxSeccompFlag: OCIStringValue {
 }
 
 /// A libseccomp architecture name, e.g. `SCMP_ARCH_X86_64`.
-public struct Arch: OCIStringValue {
+public struct Arch: OCIStringValue, FieldValue {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
 

@@ -1,5 +1,5 @@
 /// One entry of `mounts` (runtime-spec `specs-go.Mount`).
-public struct Mount: Codable, Sendable, Equatable {
+public struct Mount: Codable, Sendable, Equatable, FieldDecodable {
     /// Where the mount goes inside the container.
     public var destination: String
     /// Filesystem type for mount(2); nil or "none" for bind mounts.
@@ -21,5 +21,17 @@ public struct Mount: Codable, Sendable, Equatable {
         self.options = options
         self.uidMappings = uidMappings
         self.gidMappings = gidMappings
+    }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        destination = try f(.destination)
+        type = try f(.type)
+        source = try f(.source)
+        options = try f(.options)
+        uidMappings = try f(.uidMappings)
+        gidMappings = try f(.gidMappings)
     }
 }

@@ -19,8 +19,19 @@ public enum OCIJSON {
         return (value, recorder.unread)
     }
 
+    /// `decodeReportingUnknown` with every model type read through keyed containers, as over
+    /// any other Decoder, instead of straight from the parsed members (`FieldDecodable`):
+    /// the tests check that both give the same values, errors and unknown members.
+    static func decodeReportingUnknownThroughContainers<T: Decodable>(
+        _ type: T.Type, from bytes: [UInt8]
+    ) throws(SpecLoadError) -> (value: T, unknown: [String]) {
+        let recorder = MemberRecorder()
+        let value = try decode(type, from: bytes, recorder: recorder, keyedOnly: true)
+        return (value, recorder.unread)
+    }
+
     private static func decode<T: Decodable>(
-        _ type: T.Type, from bytes: [UInt8], recorder: MemberRecorder?
+        _ type: T.Type, from bytes: [UInt8], recorder: MemberRecorder?, keyedOnly: Bool = false
     ) throws(SpecLoadError) -> T {
         let value: JSONValue
         do {
@@ -29,7 +40,7 @@ public enum OCIJSON {
             throw SpecLoadError(syntax: error, in: bytes)
         }
         do {
-            return try T(from: JSONValueDecoder(value: value, path: nil, recorder: recorder))
+            return try T(from: JSONValueDecoder(value: value, path: nil, recorder: recorder, keyedOnly: keyedOnly))
         } catch let error as DecodingError {
             throw SpecLoadError(error)
         } catch let error as SpecLoadError {

@@ -30,9 +30,11 @@ func decodeKnownValue<T: RawRepresentable & CaseIterable>(
     let container = try decoder.singleValueContainer()
     let raw = try container.decode(String.self)
     guard let value = T(rawValue: raw) else {
-        let known = T.allCases.map(\.rawValue).joined(separator: ", ")
-        throw DecodingError.dataCorruptedError(
-            in: container, debugDescription: "unknown value \(jsonQuoted(raw)) (known: \(known))")
+        throw DecodingError.dataCorruptedError(in: container, debugDescription: unknownValue(T.self, raw))
     }
     return value
+}
+
+func unknownValue<T: RawRepresentable & CaseIterable>(_ type: T.Type, _ raw: String) -> String where T.RawValue == String {
+    "unknown value \(jsonQuoted(raw)) (known: \(T.allCases.map(\.rawValue).joined(separator: ", ")))"
 }

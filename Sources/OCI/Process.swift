@@ -1,5 +1,5 @@
 /// The container process (runtime-spec `specs-go.Process`), in Go's field order.
-public struct Process: Codable, Sendable, Equatable {
+public struct Process: Codable, Sendable, Equatable, FieldDecodable {
     public var terminal: Bool?
     /// Initial console size; ignored unless `terminal` is true.
     public var consoleSize: Box?
@@ -46,31 +46,33 @@ public struct Process: Codable, Sendable, Equatable {
         self.execCPUAffinity = execCPUAffinity
     }
 
-    /// Synthesized except for `user`: the spec calls it required, but runc (Go's decoder)
-    /// runs a config without it as uid 0 / gid 0, and configs in the wild rely on that.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        terminal = try c.decodeIfPresent(Bool.self, forKey: .terminal)
-        consoleSize = try c.decodeIfPresent(Box.self, forKey: .consoleSize)
-        user = try c.decodeIfPresent(User.self, forKey: .user) ?? User(uid: 0, gid: 0)
-        args = try c.decodeIfPresent([String].self, forKey: .args)
-        commandLine = try c.decodeIfPresent(String.self, forKey: .commandLine)
-        env = try c.decodeIfPresent([String].self, forKey: .env)
-        cwd = try c.decode(String.self, forKey: .cwd)
-        capabilities = try c.decodeIfPresent(LinuxCapabilities.self, forKey: .capabilities)
-        rlimits = try c.decodeIfPresent([POSIXRlimit].self, forKey: .rlimits)
-        noNewPrivileges = try c.decodeIfPresent(Bool.self, forKey: .noNewPrivileges)
-        apparmorProfile = try c.decodeIfPresent(String.self, forKey: .apparmorProfile)
-        oomScoreAdj = try c.decodeIfPresent(Int.self, forKey: .oomScoreAdj)
-        scheduler = try c.decodeIfPresent(Scheduler.self, forKey: .scheduler)
-        selinuxLabel = try c.decodeIfPresent(String.self, forKey: .selinuxLabel)
-        ioPriority = try c.decodeIfPresent(LinuxIOPriority.self, forKey: .ioPriority)
-        execCPUAffinity = try c.decodeIfPresent(CPUAffinity.self, forKey: .execCPUAffinity)
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    /// Every field as declared except `user`: the spec calls it required, but runc (Go's
+    /// decoder) runs a config without it as uid 0 / gid 0, and configs in the wild rely on that.
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        terminal = try f(.terminal)
+        consoleSize = try f(.consoleSize)
+        user = try f(.user) ?? User(uid: 0, gid: 0)
+        args = try f(.args)
+        commandLine = try f(.commandLine)
+        env = try f(.env)
+        cwd = try f(.cwd)
+        capabilities = try f(.capabilities)
+        rlimits = try f(.rlimits)
+        noNewPrivileges = try f(.noNewPrivileges)
+        apparmorProfile = try f(.apparmorProfile)
+        oomScoreAdj = try f(.oomScoreAdj)
+        scheduler = try f(.scheduler)
+        selinuxLabel = try f(.selinuxLabel)
+        ioPriority = try f(.ioPriority)
+        execCPUAffinity = try f(.execCPUAffinity)
     }
 }
 
 /// Console dimensions in characters.
-public struct Box: Codable, Sendable, Equatable {
+public struct Box: Codable, Sendable, Equatable, FieldDecodable {
     public var height: UInt
     public var width: UInt
 
@@ -78,10 +80,18 @@ public struct Box: Codable, Sendable, Equatable {
         self.height = height
         self.width = width
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        height = try f(.height)
+        width = try f(.width)
+    }
 }
 
 /// Who the process runs as. `username` is Windows only.
-public struct User: Codable, Sendable, Equatable {
+public struct User: Codable, Sendable, Equatable, FieldDecodable {
     public var uid: UInt32
     public var gid: UInt32
     /// nil means "leave the runtime's default" (runc: 0022), distinct from 0.
@@ -96,10 +106,21 @@ public struct User: Codable, Sendable, Equatable {
         self.additionalGids = additionalGids
         self.username = username
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        uid = try f(.uid)
+        gid = try f(.gid)
+        umask = try f(.umask)
+        additionalGids = try f(.additionalGids)
+        username = try f(.username)
+    }
 }
 
 /// Capability names (`CAP_KILL`...) per set; nil and empty both mean "none".
-public struct LinuxCapabilities: Codable, Sendable, Equatable {
+public struct LinuxCapabilities: Codable, Sendable, Equatable, FieldDecodable {
     public var bounding: [String]?
     public var effective: [String]?
     public var inheritable: [String]?
@@ -116,10 +137,21 @@ public struct LinuxCapabilities: Codable, Sendable, Equatable {
         self.permitted = permitted
         self.ambient = ambient
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        bounding = try f(.bounding)
+        effective = try f(.effective)
+        inheritable = try f(.inheritable)
+        permitted = try f(.permitted)
+        ambient = try f(.ambient)
+    }
 }
 
 /// One setrlimit(2) call, e.g. `RLIMIT_NOFILE`.
-public struct POSIXRlimit: Codable, Sendable, Equatable {
+public struct POSIXRlimit: Codable, Sendable, Equatable, FieldDecodable {
     public var type: String
     public var hard: UInt64
     public var soft: UInt64
@@ -129,10 +161,19 @@ public struct POSIXRlimit: Codable, Sendable, Equatable {
         self.hard = hard
         self.soft = soft
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        type = try f(.type)
+        hard = try f(.hard)
+        soft = try f(.soft)
+    }
 }
 
 /// sched_setattr(2) parameters for the process.
-public struct Scheduler: Codable, Sendable, Equatable {
+public struct Scheduler: Codable, Sendable, Equatable, FieldDecodable {
     public var policy: LinuxSchedulerPolicy
     public var nice: Int32?
     public var priority: Int32?
@@ -155,9 +196,22 @@ public struct Scheduler: Codable, Sendable, Equatable {
         self.deadline = deadline
         self.period = period
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        policy = try f(.policy)
+        nice = try f(.nice)
+        priority = try f(.priority)
+        flags = try f(.flags)
+        runtime = try f(.runtime)
+        deadline = try f(.deadline)
+        period = try f(.period)
+    }
 }
 
-public struct LinuxSchedulerPolicy: OCIStringValue {
+public struct LinuxSchedulerPolicy: OCIStringValue, FieldValue {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -170,7 +224,7 @@ public struct LinuxSchedulerPolicy: OCIStringValue {
     public static let deadline: Self = "SCHED_DEADLINE"
 }
 
-public struct LinuxSchedulerFlag: OCIStringValue {
+public struct LinuxSchedulerFlag: OCIStringValue, FieldValue {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -184,7 +238,7 @@ public struct LinuxSchedulerFlag: OCIStringValue {
 }
 
 /// ioprio_set(2) class and level for the process.
-public struct LinuxIOPriority: Codable, Sendable, Equatable {
+public struct LinuxIOPriority: Codable, Sendable, Equatable, FieldDecodable {
     public var `class`: IOPriorityClass
     public var priority: Int
 
@@ -192,12 +246,20 @@ public struct LinuxIOPriority: Codable, Sendable, Equatable {
         self.class = `class`
         self.priority = priority
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        `class` = try f(.class)
+        priority = try f(.priority)
+    }
 }
 
 /// Shorter name for `LinuxIOPriority` (the Go comment calls it IOPriority).
 public typealias IOPriority = LinuxIOPriority
 
-public struct IOPriorityClass: OCIStringValue {
+public struct IOPriorityClass: OCIStringValue, FieldValue {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
 
@@ -208,12 +270,20 @@ public struct IOPriorityClass: OCIStringValue {
 
 /// CPU lists (`"0-3,7"`) for processes joining the container with exec: `initial` applies
 /// before joining the cgroup, `final` after.
-public struct CPUAffinity: Codable, Sendable, Equatable {
+public struct CPUAffinity: Codable, Sendable, Equatable, FieldDecodable {
     public var initial: String?
     public var final: String?
 
     public init(initial: String? = nil, final: String? = nil) {
         self.initial = initial
         self.final = final
+    }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        initial = try f(.initial)
+        final = try f(.final)
     }
 }

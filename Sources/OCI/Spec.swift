@@ -3,7 +3,7 @@
 /// Properties are declared in Go's field order: the ordered encoder writes them in that
 /// order, so `petrel spec` prints keys where `runc spec` does. Only the Linux platform
 /// section is modelled; `solaris`, `windows`, `vm` and `zos` are ignored when decoding.
-public struct Spec: Codable, Sendable, Equatable {
+public struct Spec: Codable, Sendable, Equatable, FieldDecodable {
     /// Version of the runtime spec the bundle complies with (SemVer, see `OCIVersion`).
     public var ociVersion: String
     public var process: Process?
@@ -31,10 +31,25 @@ public struct Spec: Codable, Sendable, Equatable {
         self.annotations = annotations
         self.linux = linux
     }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        ociVersion = try f(.ociVersion)
+        process = try f(.process)
+        root = try f(.root)
+        hostname = try f(.hostname)
+        domainname = try f(.domainname)
+        mounts = try f(.mounts)
+        hooks = try f(.hooks)
+        annotations = try f(.annotations)
+        linux = try f(.linux)
+    }
 }
 
 /// The container's root filesystem on the host.
-public struct Root: Codable, Sendable, Equatable {
+public struct Root: Codable, Sendable, Equatable, FieldDecodable {
     /// Path to the root filesystem, absolute or relative to the bundle.
     public var path: String
     public var readonly: Bool?
@@ -42,6 +57,14 @@ public struct Root: Codable, Sendable, Equatable {
     public init(path: String, readonly: Bool? = nil) {
         self.path = path
         self.readonly = readonly
+    }
+
+    public init(from decoder: any Decoder) throws { try self.init(decoder: decoder) }
+
+    init(object: FieldSource) throws {
+        let f = try object.fields(CodingKeys.self)
+        path = try f(.path)
+        readonly = try f(.readonly)
     }
 }
 

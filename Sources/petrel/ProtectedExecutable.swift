@@ -10,12 +10,15 @@ import Glibc
 /// a container.
 enum ProtectedExecutable {
     static func ensure() {
-        var message = [CChar](repeating: 0, count: 1024)
-        let status = petrel_protect_exe(CommandLine.argc, CommandLine.unsafeArgv, &message, message.count)
-        guard status != 0 else { return }
-        let reason = message.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress.map { String(cString: $0) } ?? ""
+        // On the stack: the first [CChar] would cost this process, which is about to be
+        // replaced, the runtime's metadata for its array storage (~27 K instructions).
+        let reason: String? = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 1024) { message in
+            guard let base = message.baseAddress else { return "no buffer for the message" }
+            base.initialize(to: 0)
+            let status = petrel_protect_exe(CommandLine.argc, CommandLine.unsafeArgv, base, message.count)
+            return status == 0 ? nil : String(cString: base)
         }
+        guard let reason else { return }
         // runc's error contract (the log file engines read, its format), like any failure.
         try? performVerb(logGlobals(CommandLine.arguments.dropFirst())) { () throws(RuntimeError) in
             throw RuntimeError("cannot run from a write-protected binary (CVE-2019-5736): \(reason)")
