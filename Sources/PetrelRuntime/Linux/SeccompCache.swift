@@ -81,7 +81,7 @@ public struct SeccompCache: Sendable {
             Logger.shared.debug("seccomp: cannot write the filter cache: openat \(directory)/\(temporary): errno \(errno)")
             return
         }
-        let written = Self.writeAll(fd, Self.encode(key: key, program: program))
+        let written = (try? FileSystem.writeAll(fd, Self.encode(key: key, program: program), at: 0, path: temporary)) != nil
         close(fd)
         guard written, renameat(directoryFd, temporary, directoryFd, name) == 0 else {
             Logger.shared.debug("seccomp: cannot write the filter cache \(directory)/\(name): errno \(errno)")
@@ -150,19 +150,6 @@ public struct SeccompCache: Sendable {
     private func discard(_ name: String, in directoryFd: Int32, reason: String) {
         Logger.shared.warning("seccomp filter cache: \(directory)/\(name) \(reason): removed, the filter is compiled again")
         unlinkat(directoryFd, name, 0)
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            offset += count
-        }
-        return true
     }
 
     // MARK: The directory

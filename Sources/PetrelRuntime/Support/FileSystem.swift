@@ -104,17 +104,12 @@ public enum FileSystem {
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw RuntimeError.sys("cannot write", "open", path: temporary) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                let error = RuntimeError.sys("cannot write", "write", path: temporary)
-                close(fd)
-                unlink(temporary)
-                throw error
-            }
-            offset += written
+        do {
+            try writeAll(fd, bytes, at: 0, path: temporary)
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
         }
         close(fd)
         guard rename(temporary, path) == 0 else {
