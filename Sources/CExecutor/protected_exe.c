@@ -130,17 +130,44 @@ static int empty_layer(pe_message *m) {
     return mnt;
 }
 
-/// The state root (--root, default /run/petrel) when it exists: a root-only directory of
-/// ours that is not the binary's, for kernels that refuse the detached tmpfs (as runc 1.2
-/// uses its state directory). Its content is never reachable: only the binary's file of
-/// the overlay is ever opened, and nothing else refers to the mount.
+static int has_argument(int argc, char **argv, const char *word) {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], word)) return 1;
+    return 0;
+}
+
+/// mkdir -p with the state store's mode (StateStore: FileSystem.makeDirectories, 0700).
+static void make_directories(const char *path) {
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof(buf)) return;
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != 0) continue;
+        char saved = buf[i];
+        buf[i] = 0;
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST) return;
+        buf[i] = saved;
+    }
+}
+
+/// The state root (--root, default /run/petrel): a root-only directory of ours that is not
+/// the binary's, as runc 1.2 uses its state directory. `create` and `run` make it here when
+/// it is missing (they would a moment later anyway), so that the very first call on a
+/// fresh root takes the overlay too. Its content is never reachable: only the binary's file
+/// of the overlay is ever opened, and nothing else refers to the mount.
 static int state_root_layer(int argc, char **argv) {
     const char *root = "/run/petrel";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--root") && i + 1 < argc) root = argv[++i];
         else if (!strncmp(argv[i], "--root=", 7)) root = argv[i] + 7;
     }
-    return open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && (has_argument(argc, argv, "create") || has_argument(argc, argv, "run"))) {
+        make_directories(root);
+        fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+    return fd;
 }
 
 /// A read-only overlay of `binary_dir` over `layer`, made with the new mount API and
@@ -192,9 +219,9 @@ static void via_overlay(int argc, char **argv, const struct stat *running, pe_me
     int dir = open(path[0] ? path : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) { note(m, "overlay", "open the binary's directory", errno); return; }
     for (int attempt = 0; attempt < 2; attempt++) {
-        int layer = attempt == 0 ? empty_layer(m) : state_root_layer(argc, argv);
+        int layer = attempt == 0 ? state_root_layer(argc, argv) : empty_layer(m);
         if (layer < 0) {
-            if (attempt == 1) note(m, "overlay", "open --root", errno);
+            if (attempt == 0) note(m, "overlay", "open --root", errno);
             continue;
         }
         int mnt = overlay(dir, layer, m);

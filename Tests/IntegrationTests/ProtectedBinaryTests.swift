@@ -63,18 +63,46 @@ struct ProtectedBinary {
         try attack.finish(expecting: Harness.isRunc ? attack.anyRefusal : [attack.sealedWrite])
     }
 
-    @Test("create runs the init from the read-only overlay (once --root exists, on any kernel)",
+    @Test("create runs the init from the read-only overlay (from a fresh --root, on any kernel)",
           .enabled(if: !Harness.isRunc, "runc 1.1 uses a read-only bind mount or a memfd"))
     func overlayIsTheDefault() throws {
         let t = try Sandbox()
         defer { t.cleanup() }
-        _ = try t.create(["true"])  // makes --root, the second layer below Linux 6.15
+        // --root does not exist yet: create makes it first, the second layer on every kernel.
+        #expect(access(t.root, F_OK) != 0)
         let id = try t.create(["true"])
         let pid = try #require(try t.state(id)["pid"] as? Int)
         let type = host("/usr/bin/stat", ["-L", "-f", "-c", "%T", "/proc/\(pid)/exe"], ioDirectory: t.dir + "/io")
         #expect(type.out == "overlayfs", "\(type)")
         var fs = statvfs()
         #expect(statvfs("/proc/\(pid)/exe", &fs) == 0 && fs.f_flag & UInt(ST_RDONLY) != 0)
+    }
+
+    @Test("run and exec, from a fresh --root, run themselves from the read-only overlay, not a memfd copy",
+          .enabled(if: !Harness.isRunc, "runc 1.1 uses a read-only bind mount or a memfd"))
+    func runAndExecUseTheOverlay() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        #expect(access(t.root, F_OK) != 0)
+        try t.setArgs(["sleep", "30"])
+        let id = t.newID("run")
+        let run = t.spawn(["run", "--bundle", t.bundle, id])
+        t.onCleanup { run.signal(SIGKILL); _ = run.wait() }
+        #expect(t.waitForStatus(id, "running"))
+        let exec = t.spawn(["exec", id, "sleep", "30"])
+        t.onCleanup { exec.signal(SIGKILL); _ = exec.wait() }
+        // Both stay in the foreground, re-executed in place: same pid, /proc/<pid>/exe the
+        // protected file (a memfd would show up as "tmpfs" here).
+        for (verb, child) in [("run", run), ("exec", exec)] {
+            var type = ""
+            #expect(Harness.eventually(timeout: 10) {
+                type = host("/usr/bin/stat", ["-L", "-f", "-c", "%T", "/proc/\(child.pid)/exe"], ioDirectory: t.dir + "/io").out
+                return type == "overlayfs"
+            }, "\(verb): \(type)")
+        }
+        _ = t.runtime(["kill", id, "KILL"])
+        _ = run.wait()
+        _ = exec.wait()
     }
 
     @Test("neither overlay nor memfd: create fails with one error line naming each step, in the log too",
@@ -88,7 +116,7 @@ struct ProtectedBinary {
         let log = t.dir + "/log.json"
         let result = attack.runtime(["--log", log, "--log-format", "json", "create", "-b", t.bundle, id])
         #expect(result.status == 1, "\(result)")
-        let expected = "cannot run from a write-protected binary (CVE-2019-5736): overlay: fsopen tmpfs: Operation not permitted (errno 1)"
+        let expected = "cannot run from a write-protected binary (CVE-2019-5736): overlay: fsopen: Operation not permitted (errno 1)"
         #expect(result.stderr.hasPrefix(expected) && result.stderr.contains("memfd: memfd_create: Operation not permitted (errno 1)"),
                 "\(result)")
         let logged = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
