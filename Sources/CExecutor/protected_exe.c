@@ -208,6 +208,18 @@ static void exec_from(int mnt, const char *base, const struct stat *running, cha
     close(fd);
 }
 
+/// The state root a caller other than the CLI names (the shim: its own), made when missing.
+static const char *layer_override;
+
+static int override_layer(void) {
+    int fd = open(layer_override, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        make_directories(layer_override);
+        fd = open(layer_override, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+    return fd;
+}
+
 static void via_overlay(int argc, char **argv, const struct stat *running, pe_message *m) {
     char path[4096];
     ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
@@ -219,7 +231,7 @@ static void via_overlay(int argc, char **argv, const struct stat *running, pe_me
     int dir = open(path[0] ? path : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) { note(m, "overlay", "open the binary's directory", errno); return; }
     for (int attempt = 0; attempt < 2; attempt++) {
-        int layer = attempt == 0 ? state_root_layer(argc, argv) : empty_layer(m);
+        int layer = attempt == 0 ? (layer_override ? override_layer() : state_root_layer(argc, argv)) : empty_layer(m);
         if (layer < 0) {
             if (attempt == 0) note(m, "overlay", "open --root", errno);
             continue;
@@ -268,7 +280,7 @@ int petrel_protect_exe(int argc, char **argv, char *message, size_t size) {
         const char *name = argc > 0 ? strrchr(argv[0], '/') : NULL;
         if (argc > 0) prctl(PR_SET_NAME, name ? name + 1 : argv[0], 0, 0, 0);
     }
-    if (!enters_container(argc, argv)) return 0;
+    if (!layer_override && !enters_container(argc, argv)) return 0;
 
     pe_message m = {message, size, 0};
     if (size) message[0] = 0;
@@ -293,6 +305,11 @@ int petrel_protect_exe(int argc, char **argv, char *message, size_t size) {
     }
     close(exe);
     return -1;
+}
+
+int petrel_protect_process(int argc, char **argv, const char *state_root, char *message, size_t size) {
+    layer_override = state_root;
+    return petrel_protect_exe(argc, argv, message, size);
 }
 
 // The petrel executable is linked with `main` defined as `petrel_main` (SwiftPM); the test

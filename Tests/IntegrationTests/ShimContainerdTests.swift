@@ -17,6 +17,24 @@ struct ShimContainerd {
         #expect(result.stdout == "hi\n", "\(result)")
     }
 
+    @Test("the shim that clones the containers runs from a read-only overlay (CVE-2019-5736), like petrel's create",
+          .enabled(if: ContainerdTools.runtime == "io.containerd.petrel.v2", "the Petrel shim's own protection"))
+    func shimIsProtected() throws {
+        let c = try Containerd.shared()
+        let id = c.newID("protected")
+        try c.runDetached(id, ["sleep", "60"])
+        defer { c.remove([id]) }
+        let pid = try #require(c.tasks()[id]?.pid)
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let parent = status.split(separator: "\n").first { $0.hasPrefix("PPid:") }
+            .flatMap { Int($0.dropFirst(5).trimmingCharacters(in: .whitespaces)) }
+        let shim = try #require(parent, "\(status)")
+        let type = host("/usr/bin/stat", ["-L", "-f", "-c", "%T", "/proc/\(shim)/exe"], ioDirectory: c.dir + "/io")
+        #expect(type.out == "overlayfs", "shim \(shim): \(type)")
+        let name = (try? String(contentsOfFile: "/proc/\(shim)/comm", encoding: .utf8)) ?? ""
+        #expect(name.hasPrefix("containerd-shim"), "\(name)")
+    }
+
     @Test("the container's exit code is ctr's: sh -c 'exit 3' returns 3")
     func exitCode() throws {
         let c = try Containerd.shared()

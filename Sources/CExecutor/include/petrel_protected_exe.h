@@ -10,4 +10,9 @@
 /// Call first thing in main: the process must still be single-threaded.
 int petrel_protect_exe(int argc, char **argv, char *message, size_t size);
 
+/// The same for a process that puts processes into containers whatever its arguments (the
+/// shim's daemon, which runs the runtime in-process): always protected, with `state_root`
+/// (made when missing) as the overlay's second layer.
+int petrel_protect_process(int argc, char **argv, const char *state_root, char *message, size_t size);
+
 #endif
