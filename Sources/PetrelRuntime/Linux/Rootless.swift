@@ -1,0 +1,142 @@
+import CExecutor
+import OCI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `--rootless auto|true|false` (runc's flag; specs/rootless.md).
+public enum RootlessMode: String, Sendable {
+    case auto, `true`, `false`
+
+    /// runc's rule for auto: rootless when the effective uid is not 0, or when this process
+    /// is in a user namespace (its root has no privileges over the host's objects).
+    public var resolved: Bool {
+        switch self {
+        case .true: return true
+        case .false: return false
+        case .auto: return geteuid() != 0 || petrel_running_in_userns() != 0
+        }
+    }
+}
+
+/// What an unprivileged caller cannot do, refused before any side effect with the config
+/// field named, and the plan changes that replace what needs privileges (specs/rootless.md).
+enum Rootless {
+    /// The user namespace, its maps and the rlimits: without privileges the parent may only
+    /// map its own ids (size 1), and no limit may exceed the caller's hard limit.
+    static func check(_ spec: Spec, euid: UInt32 = geteuid(), egid: UInt32 = getegid()) throws(RuntimeError) {
+        let linux = spec.linux
+        guard let user = linux?.namespaces?.first(where: { $0.type == .user }) else {
+            throw RuntimeError("linux.namespaces: a rootless container needs a user namespace (petrel spec --rootless writes one)")
+        }
+        if (user.path ?? "").isEmpty {
+            try checkMappings(linux?.uidMappings ?? [], own: euid, field: "linux.uidMappings", what: "uid")
+            try checkMappings(linux?.gidMappings ?? [], own: egid, field: "linux.gidMappings", what: "gid")
+        }
+        for (index, limit) in (spec.process?.rlimits ?? []).enumerated() {
+            guard let resource = Rlimits.resources[limit.type] else { continue }
+            var current = rlimit()
+            guard getrlimit(__rlimit_resource_t(UInt32(bitPattern: resource)), &current) == 0 else { continue }
+            let ceiling = UInt64(current.rlim_max)
+            if limit.hard > ceiling || limit.soft > ceiling {
+                throw RuntimeError("process.rlimits[\(index)]: \(limit.type) \(limit.soft)/\(limit.hard) is above this user's hard limit"
+                    + " \(ceiling == UInt64.max ? "unlimited" : String(ceiling)) (raising it needs CAP_SYS_RESOURCE)")
+            }
+        }
+    }
+
+    /// Without newuidmap/newgidmap (not used yet) the only map an unprivileged process may
+    /// write is its own id, once.
+    private static func checkMappings(_ mappings: [LinuxIDMapping], own: UInt32, field: String, what: String) throws(RuntimeError) {
+        guard !mappings.isEmpty else {
+            throw RuntimeError("\(field): a rootless container needs a mapping of the caller's \(what) \(own)")
+        }
+        guard mappings.count == 1, mappings[0].hostID == own, mappings[0].size == 1 else {
+            let text = mappings.map { "\($0.containerID) \($0.hostID) \($0.size)" }.joined(separator: ", ")
+            throw RuntimeError("\(field): [\(text)] maps host \(what)s other than the caller's own (\(own)); "
+                + "a rootless container may map only that one (\"containerID \(own) 1\")")
+        }
+    }
+
+    /// The resource fields set in `resources` that only a cgroup can enforce (devices rules
+    /// are left out: runc ignores them rootless, the devices controller is not delegated).
+    static func limitFields(_ resources: LinuxResources?) -> [String] {
+        guard let r = resources else { return [] }
+        var fields: [String] = []
+        if let m = r.memory {
+            let set: [(String, Bool)] = [
+                ("limit", m.limit != nil), ("reservation", m.reservation != nil), ("swap", m.swap != nil),
+                ("kernel", m.kernel != nil), ("kernelTCP", m.kernelTCP != nil), ("swappiness", m.swappiness != nil),
+                ("disableOOMKiller", m.disableOOMKiller == true)]
+            fields += set.filter(\.1).map { "linux.resources.memory.\($0.0)" }
+        }
+        if let c = r.cpu {
+            let set: [(String, Bool)] = [
+                ("shares", c.shares != nil), ("quota", c.quota != nil), ("burst", c.burst != nil), ("period", c.period != nil),
+                ("realtimeRuntime", c.realtimeRuntime != nil), ("realtimePeriod", c.realtimePeriod != nil),
+                ("cpus", !(c.cpus ?? "").isEmpty), ("mems", !(c.mems ?? "").isEmpty), ("idle", c.idle != nil)]
+            fields += set.filter(\.1).map { "linux.resources.cpu.\($0.0)" }
+        }
+        if r.pids != nil { fields.append("linux.resources.pids.limit") }
+        if r.blockIO != nil { fields.append("linux.resources.blockIO") }
+        if !(r.hugepageLimits ?? []).isEmpty { fields.append("linux.resources.hugepageLimits") }
+        if r.network != nil { fields.append("linux.resources.network") }
+        if !(r.rdma ?? [:]).isEmpty { fields.append("linux.resources.rdma") }
+        if !(r.unified ?? [:]).isEmpty { fields.append("linux.resources.unified") }
+        return fields
+    }
+
+    /// Whether the planned cgroup may be made by this user: cgroup v2 only (v1 is never
+    /// delegated), in a subtree whose nearest existing directory the user may write
+    /// (systemd's Delegate=yes chowns the directory and its cgroup.procs).
+    static func cgroupDelegated(_ planned: CgroupRecord, layout: CgroupLayout) -> Bool {
+        guard layout.mode == .unified, planned.version == 2, let leaf = planned.directories.first?.path else { return false }
+        var existing = leaf
+        while existing != "/" && !FileSystem.exists(existing) { existing = CgroupPath.parentDirectory(existing) }
+        return access(existing, W_OK) == 0 && access(existing + "/cgroup.procs", W_OK) == 0
+    }
+
+    /// No cgroup: refuse limits (runc's "cannot set memory limit: container could not join
+    /// or create cgroup"), and an explicit cgroupsPath (runc: "unable to apply cgroup
+    /// configuration: permission denied").
+    static func checkWithoutCgroup(_ linux: Linux?, layout: CgroupLayout) throws(RuntimeError) {
+        let why = layout.mode == .unified
+            ? "the cgroup v2 subtree is not delegated to this user"
+            : "cgroup v1 is never delegated to an unprivileged user"
+        if let field = limitFields(linux?.resources).first {
+            throw RuntimeError("\(field): cannot set a limit in a rootless container without a cgroup (\(why)); "
+                + "remove linux.resources' limits to run without one")
+        }
+        if let path = linux?.cgroupsPath, !path.isEmpty {
+            throw RuntimeError("linux.cgroupsPath: cannot create \(JSONText.quote(path)) in a rootless container (\(why))",
+                               errno: EACCES)
+        }
+    }
+
+    /// Plan changes: every device bound from the host, recursive bind mounts made read-only
+    /// recursively (CVE-2023-25809: the rbind of /sys must not leave the host's
+    /// /sys/fs/cgroup writable), and, without a cgroup, the cgroup mounts replaced by an
+    /// empty read-only tmpfs (never the host's tree).
+    static func adjust(_ plan: inout ExecutionPlan, hasCgroup: Bool) {
+        for index in plan.devices.indices { plan.devices[index].bindFromHost = true }
+        for index in plan.mounts.indices {
+            let mount = plan.mounts[index]
+            if mount.kind == .bind && mount.recursive && mount.flags & MountFlag.readOnly != 0 {
+                plan.mounts[index].recursiveAttrSet |= 0x1  // MOUNT_ATTR_RDONLY
+            }
+            if mount.kind == .filesystem && mount.type == "sysfs" && mount.hostSysfs {
+                // The parent cannot copy the host's /sys unprivileged: the child binds it
+                // recursively if a new sysfs is refused, read-only all the way down.
+                plan.mounts[index].hostSysfs = false
+                plan.mounts[index].recursiveAttrSet |= 0x1 | 0x2 | 0x4 | 0x8  // RDONLY NOSUID NODEV NOEXEC
+            }
+            let isCgroup = mount.kind == .cgroupV1 || (mount.kind == .filesystem && mount.type == "cgroup2")
+            if isCgroup && !hasCgroup {
+                plan.mounts[index] = ExecutionPlan.Mount(
+                    kind: .filesystem, source: "tmpfs", destination: mount.destination, type: "tmpfs", data: "mode=555,size=4k",
+                    flags: MountFlag.readOnly | MountFlag.noSuid | MountFlag.noDev | MountFlag.noExec,
+                    propagation: mount.propagation, recursive: false, targetIsFile: false)
+            }
+        }
+    }
+}
