@@ -82,7 +82,9 @@ struct Globals: Equatable {
     init() {}
 
     init(_ arguments: Arguments) {
-        root = arguments.value(GlobalFlags.root) ?? root
+        // Not value(): its fallback is the declared (help) default, root's; a non-root
+        // user's default is $XDG_RUNTIME_DIR/petrel.
+        root = arguments.values(GlobalFlags.root).last ?? root
         log = arguments.value(GlobalFlags.log)
         logFormat = arguments.value(GlobalFlags.logFormat) ?? logFormat
         debug = arguments.isSet(GlobalFlags.debug)

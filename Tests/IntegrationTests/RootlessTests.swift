@@ -1,0 +1,243 @@
+import Foundation
+import Testing
+
+/// Issue 17 (specs/rootless.md): every lifecycle verb run by an ordinary user with no
+/// capabilities (`petreltest`, made here when missing), through `setpriv`, with its own
+/// --root in a directory it owns and the config `petrel spec --rootless` writes (its own
+/// uid/gid mapped to 0, no network namespace, /sys bound read-only, no resources).
+enum RootlessUser {
+    static let name = "petreltest"
+
+    /// The user's uid and gid, made (with /etc/subuid and /etc/subgid ranges, for the
+    /// newuidmap work to come) when missing; or why it cannot be had.
+    static let ids: Result<(uid: UInt32, gid: UInt32), HarnessError> = {
+        if getpwnam(name) == nil {
+            let useradd = host("/usr/sbin/useradd", ["--no-create-home", "--shell", "/bin/sh", name])
+            guard useradd.succeeded, getpwnam(name) != nil else {
+                return .failure(.setup("cannot create the test user \(name): \(useradd)"))
+            }
+        }
+        if let text = try? String(contentsOfFile: "/etc/subuid", encoding: .utf8), !text.contains("\n\(name):"), !text.hasPrefix("\(name):") {
+            _ = host("/usr/sbin/usermod", ["--add-subuids", "300000-365535", "--add-subgids", "300000-365535", name])
+        }
+        guard let entry = getpwnam(name) else { return .failure(.setup("no user \(name)")) }
+        return .success((entry.pointee.pw_uid, entry.pointee.pw_gid))
+    }()
+
+    static var unavailableReason: String? {
+        if Harness.which("setpriv") == nil { return "setpriv not installed (util-linux)" }
+        if case .failure(let error) = ids { return error.description }
+        if let text = try? String(contentsOfFile: "/proc/sys/kernel/unprivileged_userns_clone", encoding: .utf8),
+           text.hasPrefix("0") {
+            return "kernel.unprivileged_userns_clone is 0: an ordinary user cannot make a user namespace"
+        }
+        return nil
+    }
+
+    static var enabled: ConditionTrait {
+        .enabled(if: Harness.available && !Harness.isRunc && unavailableReason == nil,
+                 Comment(rawValue: Harness.unavailableReason ?? unavailableReason ?? "rootless available"))
+    }
+
+    /// Turns a sandbox into the user's: a private rootfs copy it owns (the sandbox's is
+    /// hard-linked to the shared template, which must stay root's), the whole directory its
+    /// own, the runtime a copy it can execute, every call through setpriv with no
+    /// supplementary groups and a clean environment, and `spec --rootless`'s config.
+    static func adopt(_ t: Sandbox, runtime binary: String = Harness.binary) throws -> (uid: UInt32, gid: UInt32) {
+        let (uid, gid) = try ids.get()
+        let rootfs = t.dir + "/user-rootfs"
+        guard host("/bin/cp", ["-a", t.rootfs, rootfs], ioDirectory: t.dir).succeeded else {
+            throw HarnessError.setup("cannot copy the rootfs to \(rootfs)")
+        }
+        let copy = t.dir + "/runtime"
+        guard host("/bin/cp", [binary, copy], ioDirectory: t.dir).succeeded else {
+            throw HarnessError.setup("cannot copy \(binary)")
+        }
+        let launcher = t.dir + "/as-user.sh"
+        // The wrapper gets the runtime's path first: the user's copy runs instead.
+        try "#!/bin/sh\nshift\nexec \(copy) \"$@\"\n".write(toFile: launcher, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: t.dir + "/xdg", withIntermediateDirectories: true)
+        chmod(t.dir, 0o755)
+        guard host("/bin/chown", ["-R", "\(uid):\(gid)", t.dir], ioDirectory: t.dir).succeeded else {
+            throw HarnessError.setup("cannot chown \(t.dir)")
+        }
+        chmod(copy, 0o755)
+        t.wrapper = ["/usr/bin/setpriv", "--reuid", "\(uid)", "--regid", "\(gid)", "--clear-groups",
+                     "/usr/bin/env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=\(t.dir)",
+                     "XDG_RUNTIME_DIR=\(t.dir)/xdg", "/bin/sh", launcher]
+        try t.editConfig { config in
+            config.setValue(rootfs, at: ["root", "path"])
+            var linux = config["linux"] as? [String: Any] ?? [:]
+            let namespaces = (linux["namespaces"] as? [[String: Any]] ?? []).filter {
+                let type = $0["type"] as? String
+                return type != "network" && type != "user" && type != "cgroup"
+            }
+            linux["namespaces"] = namespaces + [["type": "user"]]
+            linux["uidMappings"] = [["containerID": 0, "hostID": Int(uid), "size": 1]]
+            linux["gidMappings"] = [["containerID": 0, "hostID": Int(gid), "size": 1]]
+            linux.removeValue(forKey: "resources")
+            config["linux"] = linux
+            let mounts = (config["mounts"] as? [[String: Any]] ?? []).map { mount -> [String: Any] in
+                var mount = mount
+                if mount["destination"] as? String == "/sys" {
+                    return ["destination": "/sys", "type": "none", "source": "/sys",
+                            "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]]
+                }
+                let options = (mount["options"] as? [String] ?? []).filter { !$0.hasPrefix("uid=") && !$0.hasPrefix("gid=") }
+                mount["options"] = options
+                return mount
+            }
+            config["mounts"] = mounts
+        }
+        return (uid, gid)
+    }
+
+    /// Nothing of the user's left in its state root (the state directories of every id).
+    static func stateEntries(_ t: Sandbox) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: t.root)) ?? []).filter { !$0.hasPrefix(".") }
+    }
+}
+
+@Suite(RootlessUser.enabled, .serialized)
+struct Rootless {
+    @Test("run as an ordinary user: root in the container mapped to the user's uid, the exit status passed on")
+    func runExitStatus() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        let (uid, _) = try RootlessUser.adopt(t)
+        let result = try t.run(["sh", "-c", "id -u; cat /proc/self/uid_map; ls /dev/null /dev/zero /dev/urandom; exit 3"])
+        #expect(result.status == 3, "\(result)")
+        let lines = result.lines
+        #expect(lines.first == "0", "\(result)")
+        #expect(lines.dropFirst().first?.split(separator: " ").map(String.init) == ["0", "\(uid)", "1"], "\(result)")
+        #expect(result.stdout.contains("/dev/urandom"), "\(result)")
+        #expect(RootlessUser.stateEntries(t).isEmpty, "\(RootlessUser.stateEntries(t))")
+    }
+
+    @Test("create, start, state, exec, kill, delete as an ordinary user")
+    func lifecycle() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        _ = try RootlessUser.adopt(t)
+        let id = try t.create(["sleep", "600"])
+        let created = try t.state(id)
+        #expect(created["status"] as? String == "created")
+        let pid = created["pid"] as? Int ?? 0
+        #expect(pid > 0 && Harness.processAlive(pid))
+        // The init runs as the user on the host.
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let uidLine = status.split(separator: "\n").first { $0.hasPrefix("Uid:") }.map(String.init) ?? ""
+        let (uid, _) = try RootlessUser.ids.get()
+        #expect(uidLine.split(whereSeparator: \.isWhitespace).dropFirst().allSatisfy { $0 == "\(uid)" }, "\(uidLine)")
+
+        #expect(t.runtime(["start", id]).succeeded)
+        #expect(t.status(id) == "running")
+        let exec = t.runtime(["exec", id, "sh", "-c", "id -u; cat /proc/1/cmdline | tr '\\0' ' '; exit 7"])
+        #expect(exec.status == 7, "\(exec)")
+        #expect(exec.lines.first == "0" && exec.stdout.contains("sleep 600"), "\(exec)")
+
+        #expect(t.runtime(["kill", id, "KILL"]).succeeded)
+        #expect(t.waitForStatus(id, "stopped"))
+        let deleted = t.runtime(["delete", id])
+        #expect(deleted.succeeded, "\(deleted)")
+        #expect(!Harness.processAlive(pid))
+        #expect(RootlessUser.stateEntries(t).isEmpty, "\(RootlessUser.stateEntries(t))")
+    }
+
+    @Test("delete --force of a running rootless container")
+    func deleteForce() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        _ = try RootlessUser.adopt(t)
+        let id = try t.runDetached(["sleep", "600"])
+        let pid = try t.state(id)["pid"] as? Int ?? 0
+        let deleted = t.runtime(["delete", "--force", id])
+        #expect(deleted.succeeded, "\(deleted)")
+        #expect(Harness.eventually { !Harness.processAlive(pid) })
+        #expect(RootlessUser.stateEntries(t).isEmpty)
+    }
+
+    @Test("/sys is the host's, read-only all the way down: no writable host /sys/fs/cgroup (CVE-2023-25809)")
+    func sysReadOnly() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        _ = try RootlessUser.adopt(t)
+        let script = """
+            for f in /sys/fs/cgroup /sys/fs/cgroup/* /sys/kernel; do
+              [ -d "$f" ] && (touch "$f/petrel-probe" 2>/dev/null || mkdir "$f/petrel-probe" 2>/dev/null) && echo "WRITABLE $f"
+            done
+            awk '$2 == "/sys" || $2 ~ "^/sys/" { print $2, $4 }' /proc/mounts
+            exit 0
+            """
+        let result = try t.run(["sh", "-c", script])
+        #expect(result.status == 0, "\(result)")
+        #expect(!result.stdout.contains("WRITABLE"), "\(result)")
+        for line in result.lines {
+            let fields = line.split(separator: " ")
+            guard fields.count == 2 else { continue }
+            #expect(fields[1].split(separator: ",").contains("ro"), "\(line) is writable")
+        }
+    }
+
+    @Test("the default state root of a non-root user is $XDG_RUNTIME_DIR/petrel")
+    func defaultRoot() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        _ = try RootlessUser.adopt(t)
+        try t.setArgs(["true"])
+        let id = t.newID("xdg")
+        let run = t.runtimeRaw(["run", "--bundle", t.bundle, id])
+        #expect(run.succeeded, "\(run)")
+        let root = t.dir + "/xdg/petrel"
+        var isDirectory: ObjCBool = false
+        #expect(FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) && isDirectory.boolValue)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter { !$0.hasPrefix(".") }.isEmpty)
+    }
+
+    @Test("what cannot work rootless is refused with the field named, and leaves nothing",
+          arguments: [
+            ("limit", "linux.resources.memory.limit"),
+            ("mapping", "linux.uidMappings"),
+            ("rlimit", "process.rlimits[0]"),
+            ("nouserns", "linux.namespaces"),
+          ])
+    func refused(_ kind: String, _ field: String) throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        let (uid, _) = try RootlessUser.adopt(t)
+        switch kind {
+        case "limit":
+            // No subtree is delegated to the user here (and cgroup v1 never is).
+            try t.setConfig("linux.resources", ["memory": ["limit": 64 << 20]])
+        case "mapping":
+            try t.setConfig("linux.uidMappings", [["containerID": 0, "hostID": Int(uid), "size": 1],
+                                                 ["containerID": 1, "hostID": 300000, "size": 10]])
+        case "rlimit":
+            try t.setConfig("process.rlimits", [["type": "RLIMIT_NOFILE", "soft": 1024, "hard": 1 << 30]])
+        default:
+            try t.editNamespaces { $0.filter { $0["type"] as? String != "user" } }
+            try t.removeConfig("linux.uidMappings")
+            try t.removeConfig("linux.gidMappings")
+        }
+        let result = try t.run(["true"])
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains(field), "\(result)")
+        #expect(RootlessUser.stateEntries(t).isEmpty, "\(RootlessUser.stateEntries(t))")
+    }
+
+    @Test("runc --rootless true agrees: the same identity and exit status for the same bundle")
+    func matchesRunc() throws {
+        guard let runc = Harness.which("runc") else { return }
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        _ = try RootlessUser.adopt(t)
+        let args = ["sh", "-c", "id; cat /proc/self/uid_map /proc/self/gid_map; exit 5"]
+        let ours = try t.run(args)
+        let r = try Sandbox()
+        defer { r.cleanup() }
+        _ = try RootlessUser.adopt(r, runtime: runc)
+        let theirs = r.runtime(["--rootless", "true", "run", "--bundle", t.bundle, r.newID("runc")])
+        #expect(ours.status == 5 && theirs.status == 5, "\(ours)\n\(theirs)")
+        #expect(ours.stdout == theirs.stdout, "\(ours)\n\(theirs)")
+    }
+}
