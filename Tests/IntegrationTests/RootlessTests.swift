@@ -240,4 +240,110 @@ struct Rootless {
         #expect(ours.status == 5 && theirs.status == 5, "\(ours)\n\(theirs)")
         #expect(ours.stdout == theirs.stdout, "\(ours)\n\(theirs)")
     }
+
+    @Test("a terminal: run -d with --console-socket hands the user the pty master; exec --tty too")
+    func terminal() throws {
+        guard let python = TerminalTools.python else { return }
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        _ = try RootlessUser.adopt(t)
+        func receiver(_ name: String) throws -> (Child, String, String) {
+            let socket = t.dir + "/\(name).sock"
+            let output = t.dir + "/\(name).out"
+            let code = """
+                import socket, sys, os
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777); s.listen(1)
+                open(sys.argv[1] + ".ready", "w").close()
+                c, _ = s.accept()
+                msg, fds, flags, addr = socket.recv_fds(c, 1024, 1)
+                out = open(sys.argv[2], "wb")
+                while True:
+                    try:
+                        data = os.read(fds[0], 4096)
+                    except OSError:
+                        break
+                    if not data:
+                        break
+                    out.write(data); out.flush()
+                """
+            let child = Child(python, ["-c", code, socket, output], ioDirectory: t.dir + "/io")
+            #expect(Harness.eventually(timeout: 90) { FileManager.default.fileExists(atPath: socket + ".ready") })
+            return (child, socket, output)
+        }
+        let (listener, socket, output) = try receiver("run")
+        try t.setConfig("process.terminal", true)
+        try t.setArgs(["sh", "-c", "tty; id -u; sleep 600"])
+        let id = t.newID("tty")
+        let run = t.runtime(["run", "--detach", "--console-socket", socket, "--bundle", t.bundle, id])
+        #expect(run.status == 0, "\(run)")
+        let (execListener, execSocket, execOutput) = try receiver("exec")
+        let exec = t.runtime(["exec", "--tty", "--console-socket", execSocket, "--detach", id, "sh", "-c", "tty; echo exec-end"])
+        #expect(exec.status == 0, "\(exec)")
+        _ = execListener.wait(timeout: 90)
+        let execText = (try? String(contentsOfFile: execOutput, encoding: .utf8)) ?? ""
+        #expect(execText.contains("/dev/pts/") && execText.contains("exec-end"), "\(execText)")
+        #expect(t.runtime(["delete", "--force", id]).succeeded)
+        _ = listener.wait(timeout: 90)
+        let text = ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").replacingOccurrences(of: "\r", with: "")
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("/dev/pts/") == true && lines.dropFirst().first == "0", "\(text)")
+    }
+
+    @Test("filesystem: a bind mount of the user's directory is writable as the user's uid; a read-only rootfs stays read-only; /dev/pts and /dev/shm work")
+    func filesystem() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        let (uid, _) = try RootlessUser.adopt(t)
+        let shared = t.dir + "/shared"
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        _ = host("/bin/chown", ["\(uid)", shared])
+        try t.addBind(shared, at: "/shared")
+        try t.setConfig("root.readonly", true)
+        let result = try t.run(["sh", "-c", """
+            echo data > /shared/file && echo bind-ok
+            touch /probe 2>/dev/null && echo ROOT-WRITABLE
+            echo x > /dev/shm/x && echo shm-ok
+            ls /dev/pts/ptmx >/dev/null && echo pts-ok
+            echo x > /dev/null && head -c 4 /dev/urandom | wc -c
+            """])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.lines == ["bind-ok", "shm-ok", "pts-ok", "4"], "\(result)")
+        var info = stat()
+        #expect(stat(shared + "/file", &info) == 0 && info.st_uid == uid, "owned by \(info.st_uid)")
+    }
+
+    @Test("cgroup v2 with a subtree delegated to the user: the container gets its cgroup there, with the memory limit")
+    func delegatedCgroup() throws {
+        let root = "/sys/fs/cgroup"
+        let controllers = (try? String(contentsOfFile: root + "/cgroup.subtree_control", encoding: .utf8)) ?? ""
+        // Only on a pure cgroup v2 host (the guest) whose root delegates memory below it.
+        guard FileManager.default.fileExists(atPath: root + "/cgroup.controllers"), controllers.contains("memory") else { return }
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        let (uid, gid) = try RootlessUser.adopt(t)
+        let delegated = root + "/petrel-rootless-" + Harness.randomToken()
+        try FileManager.default.createDirectory(atPath: delegated + "/session", withIntermediateDirectories: true)
+        defer {
+            // The session's processes are gone once the runtime calls returned.
+            _ = rmdir(delegated + "/c1")
+            _ = rmdir(delegated + "/session")
+            _ = rmdir(delegated)
+        }
+        try "+memory +pids".write(toFile: delegated + "/cgroup.subtree_control", atomically: false, encoding: .utf8)
+        // systemd's Delegate=yes: the directory and its control files become the user's.
+        for file in ["", "/cgroup.procs", "/cgroup.subtree_control", "/cgroup.threads", "/session", "/session/cgroup.procs"] {
+            #expect(chown(delegated + file, uid, gid) == 0, "chown \(file)")
+        }
+        // Like a login session: the user's processes start inside the delegated subtree (a
+        // move needs write access to the common ancestor's cgroup.procs).
+        t.wrapper = ["/bin/sh", "-c", "echo $$ > \(delegated)/session/cgroup.procs && exec \"$@\"", "sh"] + t.wrapper
+        let name = (delegated as NSString).lastPathComponent
+        try t.setConfig("linux.cgroupsPath", "/\(name)/c1")
+        try t.setConfig("linux.resources", ["memory": ["limit": 64 << 20]])
+        let result = try t.run(["sh", "-c", "cat /proc/self/cgroup; cat /sys/fs/cgroup/memory.max"])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.lines.last == "\(64 << 20)", "\(result)")
+        #expect(!FileManager.default.fileExists(atPath: delegated + "/c1"), "the container's cgroup is removed")
+    }
 }
