@@ -200,6 +200,8 @@ struct Rootless {
             ("mapping", "linux.uidMappings"),
             ("rlimit", "process.rlimits[0]"),
             ("nouserns", "linux.namespaces"),
+            ("hostnetns", "linux.namespaces[5].path"),
+            ("device", "linux.devices[0].path"),
           ])
     func refused(_ kind: String, _ field: String) throws {
         let t = try Sandbox()
@@ -214,6 +216,24 @@ struct Rootless {
                                                  ["containerID": 1, "hostID": 300000, "size": 10]])
         case "rlimit":
             try t.setConfig("process.rlimits", [["type": "RLIMIT_NOFILE", "soft": 1024, "hard": 1 << 30]])
+        case "hostnetns":
+            // The host's network namespace belongs to the initial user namespace (uid 0).
+            try t.editNamespaces { namespaces in
+                var kept = namespaces.filter { $0["type"] as? String != "network" }
+                kept.insert(["type": "network", "path": "/proc/1/ns/net"], at: 5)
+                return kept
+            }
+        case "device":
+            // A root-only (0600) node of the host: the user cannot open it, so binding it is refused.
+            var info = stat()
+            let candidates: [String] = ["/dev/loop-control", "/dev/cpu_dma_latency", "/dev/tty1", "/dev/console"]
+            guard let node = candidates.first(where: { (path: String) -> Bool in
+                stat(path, &info) == 0 && info.st_mode & 0o170000 == 0o020000 && info.st_mode & 0o077 == 0
+            }) else { return }
+            let rdev = UInt64(info.st_rdev)
+            let major = Int(((rdev >> 8) & 0xfff) | ((rdev >> 32) & ~0xfff))
+            let minor = Int((rdev & 0xff) | ((rdev >> 12) & ~0xff))
+            try t.setConfig("linux.devices", [["path": node, "type": "c", "major": major, "minor": minor]])
         default:
             try t.editNamespaces { $0.filter { $0["type"] as? String != "user" } }
             try t.removeConfig("linux.uidMappings")

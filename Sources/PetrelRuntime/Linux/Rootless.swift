@@ -33,6 +33,32 @@ enum Rootless {
             try checkMappings(linux?.uidMappings ?? [], own: euid, field: "linux.uidMappings", what: "uid")
             try checkMappings(linux?.gidMappings ?? [], own: egid, field: "linux.gidMappings", what: "gid")
         }
+        for (index, namespace) in (linux?.namespaces ?? []).enumerated() {
+            guard let path = namespace.path, !path.isEmpty else { continue }
+            var owner: UInt32 = 0
+            let rc = petrel_namespace_owner_uid(path, namespace.type == .user ? 1 : 0, &owner)
+            if rc != 0 {
+                throw RuntimeError("linux.namespaces[\(index)].path: cannot tell who owns \(path)", errno: -rc)
+            }
+            if owner != euid {
+                throw RuntimeError("linux.namespaces[\(index)].path: \(path) belongs to a user namespace of uid \(owner), "
+                    + "not this user's (\(euid)): a rootless container may join only namespaces it owns")
+            }
+        }
+        for (index, device) in (linux?.devices ?? []).enumerated() {
+            // Bound from the host (no mknod without privileges): the host's node must be
+            // there and this user must be able to open it, or the container gets a dead node.
+            let path = FileSystem.clean(device.path)
+            guard device.type != "p" else { continue }
+            var info = stat()
+            guard stat(path, &info) == 0 else {
+                throw RuntimeError("linux.devices[\(index)].path: a rootless container binds the host's \(path), which cannot be used", errno: errno)
+            }
+            guard access(path, R_OK) == 0 || access(path, W_OK) == 0 else {
+                throw RuntimeError("linux.devices[\(index)].path: this user cannot open the host's \(path) "
+                    + "(a rootless container binds the host's node instead of making one)", errno: EACCES)
+            }
+        }
         for (index, limit) in (spec.process?.rlimits ?? []).enumerated() {
             guard let resource = Rlimits.resources[limit.type] else { continue }
             var current = rlimit()
@@ -113,12 +139,15 @@ enum Rootless {
         }
     }
 
-    /// Plan changes: every device bound from the host, recursive bind mounts made read-only
+    /// Plan changes: every device node bound from the host, recursive bind mounts made read-only
     /// recursively (CVE-2023-25809: the rbind of /sys must not leave the host's
     /// /sys/fs/cgroup writable), and, without a cgroup, the cgroup mounts replaced by an
     /// empty read-only tmpfs (never the host's tree).
     static func adjust(_ plan: inout ExecutionPlan, hasCgroup: Bool) {
-        for index in plan.devices.indices { plan.devices[index].bindFromHost = true }
+        // A fifo may be made in a user namespace; device nodes may not.
+        for index in plan.devices.indices where plan.devices[index].mode & 0o170000 != 0o010000 {
+            plan.devices[index].bindFromHost = true
+        }
         for index in plan.mounts.indices {
             let mount = plan.mounts[index]
             if mount.kind == .bind && mount.recursive && mount.flags & MountFlag.readOnly != 0 {
