@@ -213,7 +213,7 @@ struct Rootless {
             try t.setConfig("linux.resources", ["memory": ["limit": 64 << 20]])
         case "mapping":
             try t.setConfig("linux.uidMappings", [["containerID": 0, "hostID": Int(uid), "size": 1],
-                                                 ["containerID": 1, "hostID": 300000, "size": 10]])
+                                                 ["containerID": 1, "hostID": 5000, "size": 10]])
         case "rlimit":
             try t.setConfig("process.rlimits", [["type": "RLIMIT_NOFILE", "soft": 1024, "hard": 1 << 30]])
         case "hostnetns":
@@ -365,5 +365,46 @@ struct Rootless {
         #expect(result.status == 0, "\(result)")
         #expect(result.lines.last == "\(64 << 20)", "\(result)")
         #expect(!FileManager.default.fileExists(atPath: delegated + "/c1"), "the container's cgroup is removed")
+    }
+
+    @Test("multi-range maps through newuidmap/newgidmap: the user's /etc/subuid range backs container ids 1..65536")
+    func subordinateRanges() throws {
+        guard Harness.which("newuidmap") != nil, Harness.which("newgidmap") != nil else { return }
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        let (uid, gid) = try RootlessUser.adopt(t)
+        func range(_ file: String) -> Int? {
+            let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+            let line = text.split(separator: "\n").first { $0.hasPrefix(RootlessUser.name + ":") || $0.hasPrefix("\(uid):") }
+            guard let fields = line?.split(separator: ":"), fields.count == 3, let count = Int(fields[2]), count >= 1000 else { return nil }
+            return Int(fields[1])
+        }
+        guard let subuid = range("/etc/subuid"), let subgid = range("/etc/subgid") else { return }
+        try t.setConfig("linux.uidMappings", [["containerID": 0, "hostID": Int(uid), "size": 1],
+                                              ["containerID": 1, "hostID": subuid, "size": 1000]])
+        try t.setConfig("linux.gidMappings", [["containerID": 0, "hostID": Int(gid), "size": 1],
+                                              ["containerID": 1, "hostID": subgid, "size": 1000]])
+        let shared = t.dir + "/shared"
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        _ = host("/bin/chown", ["\(uid):\(gid)", shared])
+        try t.addBind(shared, at: "/shared")
+        // runc's default capabilities have no CAP_CHOWN.
+        try t.setConfig("process.capabilities", ["bounding": ["CAP_CHOWN"], "effective": ["CAP_CHOWN"], "permitted": ["CAP_CHOWN"]])
+        let result = try t.run(["sh", "-c", """
+            cat /proc/self/uid_map /proc/self/gid_map | wc -l
+            touch /shared/f && chown 100:200 /shared/f && echo chown-ok
+            """])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.lines == ["4", "chown-ok"], "\(result)")
+        var info = stat()
+        #expect(stat(shared + "/f", &info) == 0 && Int(info.st_uid) == subuid + 99 && Int(info.st_gid) == subgid + 199,
+                "owned by \(info.st_uid):\(info.st_gid)")
+
+        // Outside the ranges: refused before anything is made, naming the field.
+        try t.setConfig("linux.uidMappings", [["containerID": 0, "hostID": Int(uid), "size": 1],
+                                              ["containerID": 1, "hostID": 5000, "size": 10]])
+        let refused = try t.run(["true"])
+        #expect(refused.status == 1 && refused.stderr.contains("linux.uidMappings") && refused.stderr.contains("/etc/subuid"), "\(refused)")
+        #expect(RootlessUser.stateEntries(t).isEmpty)
     }
 }

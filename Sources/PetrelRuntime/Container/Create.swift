@@ -145,7 +145,7 @@ extension Runtime {
             } else {
                 try manager.addProcess(child.pid)
             }
-            try writeIdMappings(plan, pid: child.pid)
+            try writeIdMappings(plan, spec: spec, pid: child.pid)
             try NetDevices.move(netDevices, initPid: child.pid)
             if let intelRdt { try IntelRdt.apply(intelRdt, id: request.id, pid: child.pid) }
             try child.proceed()
@@ -236,12 +236,11 @@ extension Runtime {
 
     /// The parent writes the user namespace's maps (the child cannot map itself to
     /// arbitrary host ids) before letting the child continue.
-    private func writeIdMappings(_ plan: ExecutionPlan, pid: Int32) throws(RuntimeError) {
+    private func writeIdMappings(_ plan: ExecutionPlan, spec: Spec, pid: Int32) throws(RuntimeError) {
         guard !plan.uidMappings.isEmpty || !plan.gidMappings.isEmpty else { return }
-        if rootless && !plan.gidMappings.isEmpty {
-            // An unprivileged writer may map its gid only once setgroups is denied (the
-            // kernel's rule since 3.19: it could otherwise drop a group it is denied by).
-            try FileSystem.writeText("/proc/\(pid)/setgroups", "deny")
+        if rootless, let linux = spec.linux {
+            try Rootless.writeMappings(uid: linux.uidMappings ?? [], gid: linux.gidMappings ?? [], pid: pid)
+            return
         }
         if !plan.uidMappings.isEmpty {
             try FileSystem.writeText("/proc/\(pid)/uid_map", plan.uidMappings.joined(separator: "\n") + "\n")

@@ -71,16 +71,79 @@ enum Rootless {
         }
     }
 
-    /// Without newuidmap/newgidmap (not used yet) the only map an unprivileged process may
-    /// write is its own id, once.
+    /// The only map an unprivileged process may write itself is its own id, once; any other
+    /// goes through the setuid helper (newuidmap/newgidmap, Debian's uidmap), which allows
+    /// the ranges /etc/subuid and /etc/subgid give the user. Checked here so that the error
+    /// names the field and the ranges.
     private static func checkMappings(_ mappings: [LinuxIDMapping], own: UInt32, field: String, what: String) throws(RuntimeError) {
         guard !mappings.isEmpty else {
             throw RuntimeError("\(field): a rootless container needs a mapping of the caller's \(what) \(own)")
         }
-        guard mappings.count == 1, mappings[0].hostID == own, mappings[0].size == 1 else {
-            let text = mappings.map { "\($0.containerID) \($0.hostID) \($0.size)" }.joined(separator: ", ")
-            throw RuntimeError("\(field): [\(text)] maps host \(what)s other than the caller's own (\(own)); "
-                + "a rootless container may map only that one (\"containerID \(own) 1\")")
+        if isOwnIdOnly(mappings, own: own) { return }
+        let text = mappings.map { "\($0.containerID) \($0.hostID) \($0.size)" }.joined(separator: ", ")
+        let helper = what == "uid" ? "newuidmap" : "newgidmap"
+        guard mapHelper(helper) != nil else {
+            throw RuntimeError("\(field): [\(text)] maps host \(what)s other than the caller's own (\(own)), which needs "
+                + "\(helper) (Debian: apt-get install uidmap); without it a rootless container may map only \"0 \(own) 1\"")
+        }
+        let ranges = subordinateRanges(what == "uid" ? "/etc/subuid" : "/etc/subgid", own: own)
+        for mapping in mappings {
+            let start = UInt64(mapping.hostID)
+            let end = start + UInt64(mapping.size)
+            let allowed = (start == UInt64(own) && mapping.size == 1)
+                || ranges.contains { start >= $0.start && end <= $0.start + $0.count }
+            guard allowed else {
+                let given = ranges.map { "\($0.start)-\($0.start + $0.count - 1)" }.joined(separator: ", ")
+                throw RuntimeError("\(field): host \(what)s \(start)-\(end - 1) are outside this user's own \(what) \(own) and its "
+                    + "ranges in /etc/sub\(what) (\(given.isEmpty ? "none" : given))")
+            }
+        }
+    }
+
+    /// Rootless maps: the caller's own id written directly (gid only after setgroups is
+    /// denied: the kernel's rule for an unprivileged writer since 3.19, or it could drop a
+    /// group that denies it access); anything else through newuidmap/newgidmap, which
+    /// check /etc/subuid and /etc/subgid themselves (setgroups stays allowed then, as runc).
+    static func writeMappings(uid: [LinuxIDMapping], gid: [LinuxIDMapping], pid: Int32,
+                              euid: UInt32 = geteuid(), egid: UInt32 = getegid()) throws(RuntimeError) {
+        for (mappings, own, file, helper) in [(uid, euid, "uid_map", "newuidmap"), (gid, egid, "gid_map", "newgidmap")] {
+            if mappings.isEmpty { continue }
+            if isOwnIdOnly(mappings, own: own) {
+                if file == "gid_map" { try FileSystem.writeText("/proc/\(pid)/setgroups", "deny") }
+                try FileSystem.writeText("/proc/\(pid)/\(file)", "\(mappings[0].containerID) \(own) 1\n")
+                continue
+            }
+            guard let path = mapHelper(helper) else { throw RuntimeError("\(helper) is not installed (Debian: uidmap)") }
+            let arguments = [path, "\(pid)"] + mappings.flatMap { ["\($0.containerID)", "\($0.hostID)", "\($0.size)"] }
+            let (status, output) = try Subprocess.combinedOutput(arguments)
+            guard status == 0 else {
+                let field = file == "uid_map" ? "linux.uidMappings" : "linux.gidMappings"
+                throw RuntimeError("\(field): \(helper) refused the mapping (exit status \(status >> 8)): "
+                    + output.split(separator: "\n").joined(separator: "; "))
+            }
+        }
+    }
+
+    static func isOwnIdOnly(_ mappings: [LinuxIDMapping], own: UInt32) -> Bool {
+        mappings.count == 1 && mappings[0].hostID == own && mappings[0].size == 1
+    }
+
+    /// The setuid helper's path, when installed.
+    static func mapHelper(_ name: String) -> String? {
+        ["/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/"].map { $0 + name }.first { access($0, X_OK) == 0 }
+    }
+
+    /// The user's lines of /etc/subuid or /etc/subgid ("name-or-uid:start:count").
+    static func subordinateRanges(_ file: String, own: UInt32) -> [(start: UInt64, count: UInt64)] {
+        guard let text = try? FileSystem.readText(file) else { return [] }
+        var names = ["\(own)"]
+        if let entry = getpwuid(own), let name = entry.pointee.pw_name { names.append(String(cString: name)) }
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 3, names.contains(fields[0]), let start = UInt64(fields[1]), let count = UInt64(fields[2]) else {
+                return nil
+            }
+            return (start, count)
         }
     }
 
