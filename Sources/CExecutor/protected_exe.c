@@ -256,9 +256,17 @@ static void via_memfd(int exe, const struct stat *running, char **argv, pe_messa
     close(fd);
 }
 
+/// Set once the running file was seen protected (by the early constructor, then `main`
+/// need not look again), and once the marker was consumed: a second call must still know
+/// this process is the re-executed one, or it would re-execute again forever.
+static int verified_protected, marker_seen;
+
 int petrel_protect_exe(int argc, char **argv, char *message, size_t size) {
-    int again = getenv(PE_MARKER) != NULL;
-    if (again) {
+    if (verified_protected) return 0;
+    int fresh_marker = getenv(PE_MARKER) != NULL;
+    int again = marker_seen || fresh_marker;
+    if (fresh_marker) {
+        marker_seen = 1;
         unsetenv(PE_MARKER);
         // execveat(fd, "") names the process after the fd number on older kernels.
         const char *name = argc > 0 ? strrchr(argv[0], '/') : NULL;
@@ -275,6 +283,7 @@ int petrel_protect_exe(int argc, char **argv, char *message, size_t size) {
     }
     if (is_protected(exe)) {
         close(exe);
+        verified_protected = 1;
         return 0;
     }
     struct stat running;
@@ -288,4 +297,22 @@ int petrel_protect_exe(int argc, char **argv, char *message, size_t size) {
     }
     close(exe);
     return -1;
+}
+
+// The petrel executable is linked with `main` defined as `petrel_main` (SwiftPM); the test
+// bundle links petrel's module with a `main` of its own, and the shim has no petrel_main.
+extern int main(int, char **);
+extern int petrel_main(int, char **) __attribute__((weak));
+
+/// The same protection, earlier: before the Swift runtime's own initializers and `main`, so
+/// that the process about to be replaced costs only libc's start (~100 K instructions and
+/// ~50 page faults less per create/run/exec). glibc passes argc/argv/envp to initializers,
+/// static binaries included. Only in the petrel executable itself (never the test bundle or
+/// the shim, which link this library too); failures are left to ProtectedExecutable.ensure,
+/// which repeats the attempt and reports them.
+__attribute__((constructor(101))) static void protect_early(int argc, char **argv, char **envp) {
+    (void)envp;
+    if (!petrel_main || (void *)petrel_main != (void *)main) return;
+    char message[1];
+    (void)petrel_protect_exe(argc, argv, message, 0);
 }

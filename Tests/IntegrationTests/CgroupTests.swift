@@ -139,6 +139,43 @@ struct Cgroups {
         #expect(!FileManager.default.fileExists(atPath: dir))
     }
 
+    @Test("without a pid namespace, what the init leaves behind in its cgroup is killed by delete and the cgroup removed (run too)")
+    func deleteKillsLeftovers() throws {
+        let t = try sandbox([:])
+        defer { t.cleanup() }
+        try t.editNamespaces { $0.filter { $0["type"] as? String != "pid" } }
+        let out = try t.hostDir("leftover")
+        try t.addBind(out, at: "/out")
+        let pidFile = out + "/leftover.pid"
+        let id = try t.runDetached(["sh", "-c", "sleep 1000 & echo $! > /out/leftover.pid"])
+        #expect(t.waitForStatus(id, "stopped"))
+        let text = (try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? ""
+        let pid = try #require(Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), "no pid: \(text)")
+        t.onCleanup { kill(Int32(pid), SIGKILL) }
+        let cgroups = ((try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)) ?? "")
+            .split(separator: "\n").compactMap { line -> String? in
+                let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+                guard fields.count == 3, fields[2].hasSuffix(id) else { return nil }
+                if Self.v2 { return "/sys/fs/cgroup" + fields[2] }
+                let hierarchy = fields[1].isEmpty ? "unified" : fields[1].replacingOccurrences(of: "name=", with: "")
+                return "/sys/fs/cgroup/" + hierarchy + fields[2]
+            }
+        #expect(!cgroups.isEmpty)
+        #expect(t.runtime(["delete", id]).status == 0)
+        #expect(Harness.eventually(timeout: 10) { !Harness.processAlive(pid) }, "the background sleep \(pid) survived delete")
+        for directory in cgroups { #expect(!FileManager.default.fileExists(atPath: directory), "\(directory)") }
+
+        // run: the same through its own delete.
+        try FileManager.default.removeItem(atPath: pidFile)
+        let result = try t.run(["sh", "-c", "sleep 1000 & echo $! > /out/leftover.pid"])
+        #expect(result.status == 0, "\(result)")
+        let again = (try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? ""
+        let second = try #require(Int(again.trimmingCharacters(in: .whitespacesAndNewlines)), "no pid: \(again)")
+        t.onCleanup { kill(Int32(second), SIGKILL) }
+        #expect(Harness.eventually(timeout: 10) { !Harness.processAlive(second) }, "the background sleep \(second) survived run")
+        #expect(t.listedIDs().isEmpty)
+    }
+
     @Test("events --stats reports the memory limit")
     func eventsStats() throws {
         let t = try sandbox(["memory": ["limit": 67_108_864]])

@@ -60,4 +60,13 @@ import Testing
             #expect(MountOptions.knownOptionNames.contains(name))
         }
     }
+
+    @Test("every option name has one meaning (the table is scanned first match)")
+    func namesAreUnique() {
+        let names = MountOptions.knownOptionNames
+        #expect(Set(names).count == names.count)
+        #expect(names.count == 64)
+        #expect(MountOptions.propagationFlags("rslave") == MountFlag.slave | MountFlag.recursive)
+        #expect(MountOptions.propagationFlags("ro") == nil)
+    }
 }

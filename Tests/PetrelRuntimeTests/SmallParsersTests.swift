@@ -1,3 +1,4 @@
+import Foundation
 import OCI
 import Testing
 @testable import PetrelRuntime
@@ -104,6 +105,25 @@ import Testing
         #expect(stamp.count >= 20)
         #expect(stamp.dropFirst(4).first == "-")
         #expect(Clock.rfc3339(nanoseconds: false).count == 20)
+    }
+
+    @Test("UTC fields by arithmetic agree with gmtime_r, leap days and centuries included")
+    func timestampsMatchGmtime() {
+        var samples: [Int64] = [0, 59, 86_399, 86_400, 951_782_400, 951_868_799, 1_709_164_800, 4_107_542_400, 1_796_601_600, -1, -86_401]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<2000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            samples.append(Int64(state >> 33) % 8_000_000_000 - 1_000_000_000)
+        }
+        for seconds in samples {
+            var t = time_t(seconds)
+            var parts = tm()
+            gmtime_r(&t, &parts)
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                                  Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+            #expect(Clock.rfc3339(seconds: seconds, nanoseconds: nil) == expected, "\(seconds)")
+        }
+        #expect(Clock.rfc3339(seconds: 0, nanoseconds: 120_000_000) == "1970-01-01T00:00:00.12Z")
     }
 }
 

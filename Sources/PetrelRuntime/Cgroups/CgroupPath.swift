@@ -40,7 +40,7 @@ public enum CgroupPath {
     /// Lexically cleans the path and refuses one that climbs out with "..", names a hierarchy
     /// root, or names the caller's own cgroup (destroy would then remove what is not ours).
     static func clean(_ value: String, shownAs shown: String) throws(RuntimeError) -> CgroupInnerPath {
-        var parts: [Substring] = []
+        var parts: [String] = []
         for part in value.split(separator: "/") {
             if part == "." { continue }
             if part == ".." {
@@ -50,9 +50,9 @@ public enum CgroupPath {
                 parts.removeLast()
                 continue
             }
-            parts.append(part)
+            parts.append(String(part))
         }
-        let joined = parts.joined(separator: "/")
+        let joined = parts.joined(with: "/")
         if value.hasPrefix("/") {
             guard !joined.isEmpty else {
                 throw RuntimeError("linux.cgroupsPath \(JSONText.quote(shown)): names a hierarchy root, not a cgroup of its own")
@@ -182,7 +182,7 @@ public enum CgroupPath {
             let keys = hierarchy.controllers + (hierarchy.name.map { ["name=" + $0] } ?? [])
             guard let first = keys.first, keys.contains(where: managedV1Controllers.contains) else { continue }
             let path = try place(hierarchy.mountPoint, first, parentOfOwn: false)
-            result.append(CgroupDirectory(hierarchy: keys.joined(separator: ","), path: path))
+            result.append(CgroupDirectory(hierarchy: keys.joined(with: ","), path: path))
         }
         if let unified = layout.unifiedMountPoint {
             result.append(CgroupDirectory(hierarchy: CgroupDirectory.unified, path: try place(unified, "", parentOfOwn: false)))
@@ -207,6 +207,6 @@ public enum CgroupPath {
         }
         var parts = path.split(separator: "/")
         if !parts.isEmpty { parts.removeLast() }
-        return "/" + parts.joined(separator: "/")
+        return "/" + parts.map { String($0) }.joined(with: "/")
     }
 }

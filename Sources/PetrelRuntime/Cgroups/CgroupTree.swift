@@ -56,7 +56,7 @@ enum CgroupTree {
     static func initializeCpuset(_ leaf: String, mountPoint: String, fresh: Set<String> = []) throws(RuntimeError) {
         var parent = mountPoint
         for component in leaf.dropFirst(mountPoint.count).split(separator: "/") {
-            let directory = parent + "/" + component
+            let directory = parent + "/" + String(component)
             for file in ["cpuset.cpus", "cpuset.mems"] {
                 let current = fresh.contains(directory) ? "" : CgroupFile.trimmed(directory, file) ?? ""
                 guard current.isEmpty, let inherited = CgroupFile.trimmed(parent, file), !inherited.isEmpty else { continue }

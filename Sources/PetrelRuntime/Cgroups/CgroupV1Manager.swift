@@ -113,9 +113,22 @@ struct CgroupV1Manager: CgroupManager {
     /// whose init took everything with it, reads each hierarchy's processes once and goes
     /// straight to rmdir.
     func destroy() throws(RuntimeError) {
+        // Usually every leaf is empty by now (the init is gone, and its pid namespace with
+        // it): rmdir succeeds and nothing needs reading. Only the directories rmdir refuses
+        // (EBUSY: processes or child cgroups left) are looked into below.
+        var busy: [CgroupDirectory] = []
+        for directory in record.directories where rmdir(directory.path) != 0 {
+            if errno == ENOENT || errno == ENOTDIR { continue }
+            busy.append(directory)
+        }
+        if !busy.isEmpty { try destroy(busy) }
+        CgroupTree.removeCreatedAncestors(record)
+    }
+
+    private func destroy(_ directories: [CgroupDirectory]) throws(RuntimeError) {
         var paths: [String] = []
         var occupied = false
-        for directory in record.directories {
+        for directory in directories {
             // A directory that is gone (or was never made) is skipped. A cgroupfs directory's
             // link count is 2 plus its child cgroups: only with children is the tree listed.
             var info = stat()
@@ -136,6 +149,5 @@ struct CgroupV1Manager: CgroupManager {
             try CgroupTree.waitEmpty(paths, seconds: 10, nudge: killAll)
         }
         for path in paths { try CgroupTree.removeTree(path) }
-        CgroupTree.removeCreatedAncestors(record)
     }
 }

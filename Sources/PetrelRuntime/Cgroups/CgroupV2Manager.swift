@@ -102,6 +102,12 @@ struct CgroupV2Manager: CgroupManager {
     /// "populated 0" says the whole subtree is empty in one read: the usual case goes
     /// straight to rmdir.
     func destroy() throws(RuntimeError) {
+        // An empty leaf (the usual case: the init and its pid namespace are gone) goes with
+        // one rmdir; cgroup.events is read only when rmdir refuses (EBUSY).
+        if rmdir(path) == 0 || errno == ENOENT || errno == ENOTDIR {
+            CgroupTree.removeCreatedAncestors(record)
+            return
+        }
         if let events = CgroupFile.read(path, "cgroup.events") {
             if !CgroupFile.hasLine(events, "populated 0") {
                 let killFile = CgroupFile.exists(path, "cgroup.kill")

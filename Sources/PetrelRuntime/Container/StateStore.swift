@@ -202,6 +202,12 @@ public struct StateStore: Sendable {
     }
 
     public func remove(_ id: String) throws(RuntimeError) {
+        // The files a container's directory holds, by name (no listing, no stat each); the
+        // tree walk only for what else is there (or when a name is not a plain file).
+        for path in [statePath(id), configPath(id), draftPath(id), execFifo(id)] {
+            if unlink(path) != 0 && errno != ENOENT { break }
+        }
+        if rmdir(directory(id)) == 0 || errno == ENOENT { return }
         try FileSystem.removeTree(directory(id))
     }
 

@@ -59,91 +59,112 @@ public struct MountOptions: Equatable, Sendable {
     /// Options the kernel gets as the data string, in their original order.
     public var data: [String] = []
 
-    /// option -> (clear the flag?, flag)
-    static let flagTable: [String: (clear: Bool, flag: UInt)] = [
-        "ro": (false, MountFlag.readOnly), "rw": (true, MountFlag.readOnly),
-        "nosuid": (false, MountFlag.noSuid), "suid": (true, MountFlag.noSuid),
-        "nodev": (false, MountFlag.noDev), "dev": (true, MountFlag.noDev),
-        "noexec": (false, MountFlag.noExec), "exec": (true, MountFlag.noExec),
-        "sync": (false, MountFlag.synchronous), "async": (true, MountFlag.synchronous),
-        "dirsync": (false, MountFlag.dirSync),
-        "remount": (false, MountFlag.remount),
-        "mand": (false, MountFlag.mandatoryLock), "nomand": (true, MountFlag.mandatoryLock),
-        "noatime": (false, MountFlag.noAtime), "atime": (true, MountFlag.noAtime),
-        "nodiratime": (false, MountFlag.noDirAtime), "diratime": (true, MountFlag.noDirAtime),
-        "relatime": (false, MountFlag.relatime), "norelatime": (true, MountFlag.relatime),
-        "strictatime": (false, MountFlag.strictAtime), "nostrictatime": (true, MountFlag.strictAtime),
-        "silent": (false, MountFlag.silent), "loud": (true, MountFlag.silent),
-        "iversion": (false, MountFlag.iVersion), "noiversion": (true, MountFlag.iVersion),
-        "lazytime": (false, MountFlag.lazyTime), "nolazytime": (true, MountFlag.lazyTime),
-        "nosymfollow": (false, MountFlag.noSymFollow), "symfollow": (true, MountFlag.noSymFollow),
-        "acl": (false, MountFlag.posixACL), "noacl": (true, MountFlag.posixACL),
-        "defaults": (false, 0),
+    /// What one option name means outside the data string.
+    enum Meaning {
+        /// A mount(2) flag, set or (`clear`) cleared.
+        case flag(clear: Bool, UInt)
+        /// runc 1.1's recAttrFlags: a mount_setattr(AT_RECURSIVE) attribute; `atime` for the
+        /// access-time values, which share one field.
+        case recursiveAttr(clear: Bool, UInt64, atime: Bool)
+        case propagation(UInt)
+        case bind, rbind, idmap, ridmap, copyUp
+    }
+
+    /// Every option name petrel understands outside the data string. One array scanned
+    /// with `==` (small strings compare as two words): a create parses ~30 options, and
+    /// building and hashing into dictionaries cost 8x more than scanning this.
+    static let table: [(name: String, meaning: Meaning)] = [
+        ("bind", .bind), ("rbind", .rbind), ("idmap", .idmap), ("ridmap", .ridmap), ("tmpcopyup", .copyUp),
+        ("ro", .flag(clear: false, MountFlag.readOnly)), ("rw", .flag(clear: true, MountFlag.readOnly)),
+        ("nosuid", .flag(clear: false, MountFlag.noSuid)), ("suid", .flag(clear: true, MountFlag.noSuid)),
+        ("nodev", .flag(clear: false, MountFlag.noDev)), ("dev", .flag(clear: true, MountFlag.noDev)),
+        ("noexec", .flag(clear: false, MountFlag.noExec)), ("exec", .flag(clear: true, MountFlag.noExec)),
+        ("sync", .flag(clear: false, MountFlag.synchronous)), ("async", .flag(clear: true, MountFlag.synchronous)),
+        ("dirsync", .flag(clear: false, MountFlag.dirSync)),
+        ("remount", .flag(clear: false, MountFlag.remount)),
+        ("mand", .flag(clear: false, MountFlag.mandatoryLock)), ("nomand", .flag(clear: true, MountFlag.mandatoryLock)),
+        ("noatime", .flag(clear: false, MountFlag.noAtime)), ("atime", .flag(clear: true, MountFlag.noAtime)),
+        ("nodiratime", .flag(clear: false, MountFlag.noDirAtime)), ("diratime", .flag(clear: true, MountFlag.noDirAtime)),
+        ("relatime", .flag(clear: false, MountFlag.relatime)), ("norelatime", .flag(clear: true, MountFlag.relatime)),
+        ("strictatime", .flag(clear: false, MountFlag.strictAtime)), ("nostrictatime", .flag(clear: true, MountFlag.strictAtime)),
+        ("silent", .flag(clear: false, MountFlag.silent)), ("loud", .flag(clear: true, MountFlag.silent)),
+        ("iversion", .flag(clear: false, MountFlag.iVersion)), ("noiversion", .flag(clear: true, MountFlag.iVersion)),
+        ("lazytime", .flag(clear: false, MountFlag.lazyTime)), ("nolazytime", .flag(clear: true, MountFlag.lazyTime)),
+        ("nosymfollow", .flag(clear: false, MountFlag.noSymFollow)), ("symfollow", .flag(clear: true, MountFlag.noSymFollow)),
+        ("acl", .flag(clear: false, MountFlag.posixACL)), ("noacl", .flag(clear: true, MountFlag.posixACL)),
+        ("defaults", .flag(clear: false, 0)),
+        ("rro", .recursiveAttr(clear: false, MountAttr.readOnly, atime: false)),
+        ("rrw", .recursiveAttr(clear: true, MountAttr.readOnly, atime: false)),
+        ("rnosuid", .recursiveAttr(clear: false, MountAttr.noSuid, atime: false)),
+        ("rsuid", .recursiveAttr(clear: true, MountAttr.noSuid, atime: false)),
+        ("rnodev", .recursiveAttr(clear: false, MountAttr.noDev, atime: false)),
+        ("rdev", .recursiveAttr(clear: true, MountAttr.noDev, atime: false)),
+        ("rnoexec", .recursiveAttr(clear: false, MountAttr.noExec, atime: false)),
+        ("rexec", .recursiveAttr(clear: true, MountAttr.noExec, atime: false)),
+        ("rnodiratime", .recursiveAttr(clear: false, MountAttr.noDirAtime, atime: false)),
+        ("rdiratime", .recursiveAttr(clear: true, MountAttr.noDirAtime, atime: false)),
+        ("rrelatime", .recursiveAttr(clear: false, MountAttr.relatime, atime: true)),
+        ("rnorelatime", .recursiveAttr(clear: true, MountAttr.relatime, atime: true)),
+        ("rnoatime", .recursiveAttr(clear: false, MountAttr.noAtime, atime: true)),
+        ("ratime", .recursiveAttr(clear: true, MountAttr.noAtime, atime: true)),
+        ("rstrictatime", .recursiveAttr(clear: false, MountAttr.strictAtime, atime: true)),
+        ("rnostrictatime", .recursiveAttr(clear: true, MountAttr.strictAtime, atime: true)),
+        ("rnosymfollow", .recursiveAttr(clear: false, MountAttr.noSymFollow, atime: false)),
+        ("rsymfollow", .recursiveAttr(clear: true, MountAttr.noSymFollow, atime: false)),
+        ("private", .propagation(MountFlag.private)), ("rprivate", .propagation(MountFlag.private | MountFlag.recursive)),
+        ("shared", .propagation(MountFlag.shared)), ("rshared", .propagation(MountFlag.shared | MountFlag.recursive)),
+        ("slave", .propagation(MountFlag.slave)), ("rslave", .propagation(MountFlag.slave | MountFlag.recursive)),
+        ("unbindable", .propagation(MountFlag.unbindable)),
+        ("runbindable", .propagation(MountFlag.unbindable | MountFlag.recursive)),
     ]
 
-    /// runc 1.1's recAttrFlags: option -> (clear the attribute?, attribute).
-    static let recursiveAttrTable: [String: (clear: Bool, attr: UInt64)] = [
-        "rro": (false, MountAttr.readOnly), "rrw": (true, MountAttr.readOnly),
-        "rnosuid": (false, MountAttr.noSuid), "rsuid": (true, MountAttr.noSuid),
-        "rnodev": (false, MountAttr.noDev), "rdev": (true, MountAttr.noDev),
-        "rnoexec": (false, MountAttr.noExec), "rexec": (true, MountAttr.noExec),
-        "rnodiratime": (false, MountAttr.noDirAtime), "rdiratime": (true, MountAttr.noDirAtime),
-        "rrelatime": (false, MountAttr.relatime), "rnorelatime": (true, MountAttr.relatime),
-        "rnoatime": (false, MountAttr.noAtime), "ratime": (true, MountAttr.noAtime),
-        "rstrictatime": (false, MountAttr.strictAtime), "rnostrictatime": (true, MountAttr.strictAtime),
-        "rnosymfollow": (false, MountAttr.noSymFollow), "rsymfollow": (true, MountAttr.noSymFollow),
-    ]
+    static func meaning(of option: String) -> Meaning? {
+        for entry in table where entry.name == option { return entry.meaning }
+        return nil
+    }
 
-    static let atimeOptions: Set<String> = ["rrelatime", "rnorelatime", "rnoatime", "ratime", "rstrictatime", "rnostrictatime"]
-
-    public static let propagationFlags: [String: UInt] = [
-        "private": MountFlag.private, "rprivate": MountFlag.private | MountFlag.recursive,
-        "shared": MountFlag.shared, "rshared": MountFlag.shared | MountFlag.recursive,
-        "slave": MountFlag.slave, "rslave": MountFlag.slave | MountFlag.recursive,
-        "unbindable": MountFlag.unbindable, "runbindable": MountFlag.unbindable | MountFlag.recursive,
-    ]
+    /// The mount(2) propagation flags of a propagation option (`rprivate`, ...), or nil.
+    public static func propagationFlags(_ option: String) -> UInt? {
+        if case .propagation(let flags)? = meaning(of: option) { return flags }
+        return nil
+    }
 
     /// Every option name petrel understands outside the data string (for `features`).
-    public static var knownOptionNames: [String] {
-        (Array(flagTable.keys) + Array(propagationFlags.keys) + Array(recursiveAttrTable.keys)
-            + ["bind", "rbind", "idmap", "ridmap", "tmpcopyup"]).sorted()
-    }
+    public static var knownOptionNames: [String] { table.map(\.name).sorted() }
 
     public init() {}
 
     public init(parsing options: [String]) {
         for option in options {
-            if option == "bind" {
-                bind = true
-            } else if option == "rbind" {
+            switch Self.meaning(of: option) {
+            case .bind?: bind = true
+            case .rbind?:
                 bind = true
                 recursive = true
-            } else if option == "idmap" {
-                idmap = true
-            } else if option == "ridmap" {
+            case .idmap?: idmap = true
+            case .ridmap?:
                 idmap = true
                 recursiveIdmap = true
-            } else if option == "tmpcopyup" {
-                copyUp = true
-            } else if let entry = Self.recursiveAttrTable[option] {
-                if Self.atimeOptions.contains(option) {
+            case .copyUp?: copyUp = true
+            case .recursiveAttr(let clear, let attr, let atime)?:
+                if atime {
                     // mount_setattr(2): an access-time value is set by clearing the whole field;
                     // clearing it (ratime, rnorelatime, ...) falls back to relatime, as in runc.
                     recursiveAttrClear |= MountAttr.atimeMask
-                    if !entry.clear { recursiveAttrSet = (recursiveAttrSet & ~MountAttr.atimeMask) | entry.attr }
-                    else { recursiveAttrSet &= ~entry.attr }
-                } else if entry.clear {
-                    recursiveAttrClear |= entry.attr
-                    recursiveAttrSet &= ~entry.attr
+                    if !clear { recursiveAttrSet = (recursiveAttrSet & ~MountAttr.atimeMask) | attr }
+                    else { recursiveAttrSet &= ~attr }
+                } else if clear {
+                    recursiveAttrClear |= attr
+                    recursiveAttrSet &= ~attr
                 } else {
-                    recursiveAttrSet |= entry.attr
-                    recursiveAttrClear &= ~entry.attr
+                    recursiveAttrSet |= attr
+                    recursiveAttrClear &= ~attr
                 }
-            } else if let entry = Self.flagTable[option] {
-                if entry.clear { flags &= ~entry.flag } else { flags |= entry.flag }
-            } else if let propagation = Self.propagationFlags[option] {
-                self.propagation = propagation
-            } else {
+            case .flag(let clear, let flag)?:
+                if clear { flags &= ~flag } else { flags |= flag }
+            case .propagation(let flags)?:
+                propagation = flags
+            case nil:
                 data.append(option)
             }
         }

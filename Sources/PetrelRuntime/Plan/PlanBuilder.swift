@@ -74,7 +74,7 @@ public struct PlanBuilder {
         plan.rootfs = rootfs
         plan.rootReadonly = spec.root?.readonly ?? false
         if let propagation = linux?.rootfsPropagation, !propagation.isEmpty,
-           let flags = MountOptions.propagationFlags[propagation] {
+           let flags = MountOptions.propagationFlags(propagation) {
             plan.rootPropagation = flags
         }
         plan.noPivot = options.noPivot
@@ -246,7 +246,7 @@ public struct PlanBuilder {
             let source = FileSystem.absolute(mount.source ?? "", relativeTo: bundle)
             var planned = ExecutionPlan.Mount(
                 kind: .bind, source: source, destination: destination, type: nil,
-                data: options.data.isEmpty ? nil : options.data.joined(separator: ","),
+                data: options.data.isEmpty ? nil : options.data.joined(with: ","),
                 flags: options.flags, propagation: options.propagation, recursive: options.recursive,
                 targetIsFile: FileSystem.exists(source) && !isDirectory(source)
             )
@@ -256,7 +256,7 @@ public struct PlanBuilder {
         }
         var planned = ExecutionPlan.Mount(
             kind: .filesystem, source: mount.source ?? type, destination: destination, type: type,
-            data: options.data.isEmpty ? nil : options.data.joined(separator: ","),
+            data: options.data.isEmpty ? nil : options.data.joined(with: ","),
             flags: options.flags, propagation: options.propagation, recursive: false, targetIsFile: false
         )
         planned.recursiveAttrSet = options.recursiveAttrSet
@@ -271,7 +271,7 @@ public struct PlanBuilder {
                 planned.kind = .cgroupV1
                 planned.data = nil
                 planned.cgroupSubsystems = cgroups.v1.filter { !$0.controllers.isEmpty }
-                    .map { $0.controllers.joined(separator: ",") }
+                    .map { $0.controllers.joined(with: ",") }
             }
         }
         return planned

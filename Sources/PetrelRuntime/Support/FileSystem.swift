@@ -151,9 +151,12 @@ public enum FileSystem {
     }
 
     public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(RuntimeError) {
+        // Usually only the last component is missing, or none: one mkdir, no string work.
+        if mkdir(path, mode) == 0 || errno == EEXIST { return }
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
-            current += "/" + component
+            current += "/"
+            current += String(component)
             if mkdir(current, mode) != 0 && errno != EEXIST {
                 throw RuntimeError.sys("cannot create directory", "mkdir", path: current)
             }

@@ -12,3 +12,17 @@ extension StringProtocol {
         return false
     }
 }
+
+extension Array where Element == String {
+    /// `joined(separator:)` without the generic path: the stdlib's goes through
+    /// BidirectionalCollection's witness tables, and the first such call in a process costs
+    /// ~100 K instructions of runtime metadata lookups (callgrind of `create`).
+    public func joined(with separator: String) -> String {
+        var result = ""
+        for (index, part) in enumerated() {
+            if index > 0 { result += separator }
+            result += part
+        }
+        return result
+    }
+}

@@ -34,7 +34,7 @@ extension SpecValidator {
             try validateIDMapping(mount, field: field, isBind: isBind, containerMapped: containerMapped, context)
         }
         if let propagation = linux.rootfsPropagation, !propagation.isEmpty,
-           MountOptions.propagationFlags[propagation] == nil {
+           MountOptions.propagationFlags(propagation) == nil {
             throw context.fail("linux.rootfsPropagation", "unknown value \(JSONText.quote(propagation))")
         }
     }
