@@ -22,8 +22,10 @@ public enum RootlessMode: String, Sendable {
 /// What an unprivileged caller cannot do, refused before any side effect with the config
 /// field named, and the plan changes that replace what needs privileges (specs/rootless.md).
 enum Rootless {
-    /// The user namespace, its maps and the rlimits: without privileges the parent may only
-    /// map its own ids (size 1), and no limit may exceed the caller's hard limit.
+    /// Before anything is made: a user namespace with maps this user may write (its own id,
+    /// or its subordinate ranges through newuidmap/newgidmap), joined namespaces it owns,
+    /// device nodes it can open on the host (they are bound, not made), and no rlimit
+    /// above its hard limit.
     static func check(_ spec: Spec, euid: UInt32 = geteuid(), egid: UInt32 = getegid()) throws(RuntimeError) {
         let linux = spec.linux
         guard let user = linux?.namespaces?.first(where: { $0.type == .user }) else {
