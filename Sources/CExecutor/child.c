@@ -284,9 +284,9 @@ static _Noreturn void run_process(pe_child *child) {
 
 /// `exec`: a new process in an existing container. Same guards as the init (signals reset,
 /// non-dumpable until execve, host fds closed, errors reported), no filesystem setup.
-static _Noreturn void exec_main(pe_child *child) {
+static _Noreturn void exec_main(pe_child *child, bool namespaces_done) {
     const petrel_plan *plan = child->plan;
-    if (pe_join_namespaces(child) != 0) die(child, 1);
+    if (!namespaces_done && pe_join_namespaces(child) != 0) die(child, 1);
     become_namespace_root(child);
     // Its own session, terminal or not (as runc): otherwise it stays in the caller's
     // host process group and `kill(0, sig)` from the container reaches host processes.
@@ -315,17 +315,24 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
     reset_signals();
     // Nobody in the container may open /proc/<init>/exe (the host binary) while we
     // still run petrel's code; execve makes the process dumpable again.
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // Rootless (specs/rootless.md): a non-dumpable process's /proc files belong to the
+    // host's root, so an unprivileged parent could not write our uid_map, gid_map and
+    // setgroups. Until CONTINUE (sent once they are written) we stay dumpable, as runc's
+    // nsexec does: nothing of the container runs yet, and only the caller's own uid (who
+    // could ptrace its petrel anyway) may open our /proc files meanwhile.
+    bool maps_by_unprivileged_parent = !plan->exec_mode && geteuid() != 0 && in_user_namespace(plan);
+    if (!maps_by_unprivileged_parent) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     // Armed against the thread that cloned us (CLONE_PARENT from the first stage: still the
     // runtime). A parent that died before this line is caught by wait_continue: its end of
     // the sync socket is closed then (getppid() cannot tell: 0 in a new pid namespace).
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (install_stdio(child) != 0 || close_inherited_fds(child) != 0) die(child, 1);
     wait_continue(child);
+    if (maps_by_unprivileged_parent) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     // Now in the container's cgroup (CLONE_INTO_CGROUP, or the parent moved us before CONTINUE).
     if (pe_final_cpu_affinity(child) != 0) die(child, 1);
     if (pe_proc_attach(child) != 0) die(child, 1);
-    if (plan->exec_mode) exec_main(child);
+    if (plan->exec_mode) exec_main(child, namespaces_done);
     // Opened with our original host ids: the state directory is root-only, and in a user
     // namespace we are about to become an unprivileged host uid.
     if (plan->exec_fifo) {

@@ -183,6 +183,9 @@ int pe_join_cgroup(int cgroup_fd, pid_t pid);
 /// namespaces, and namespaces owned by the host can only be joined before a new user
 /// namespace is made; clone3 flags can do neither.
 bool pe_needs_first_stage(const petrel_plan *plan);
+/// A non-root caller joining a user and a pid namespace (rootless exec): the first stage
+/// enters the pid namespace after the user namespace, not the parent.
+bool pe_stage_joins_pid(const petrel_plan *plan);
 /// Joins, unshares, clones the init (CLONE_PARENT) and hands its pidfd to the parent.
 _Noreturn void pe_first_stage_main(const petrel_plan *plan, int sync_fd);
 

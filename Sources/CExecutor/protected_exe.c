@@ -6,6 +6,7 @@
 // (fsopen/fsmount, never attached: no copy, nobody can remount it), or else a sealed memfd
 // copy (runc 1.1's way). See specs/protected-binary.md.
 #include "petrel_protected_exe.h"
+#include "petrel_state_root.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -151,13 +152,16 @@ static void make_directories(const char *path) {
     }
 }
 
-/// The state root (--root, default /run/petrel): a root-only directory of ours that is not
+/// The state root (--root, default petrel_default_state_root: /run/petrel, or
+/// $XDG_RUNTIME_DIR/petrel for a non-root user, the same function Swift's Globals use so
+/// the two never name different roots): a caller-only directory of ours that is not
 /// the binary's, as runc 1.2 uses its state directory. `create` and `run` make it here when
 /// it is missing (they would a moment later anyway), so that the very first call on a
 /// fresh root takes the overlay too. Its content is never reachable: only the binary's file
 /// of the overlay is ever opened, and nothing else refers to the mount.
 static int state_root_layer(int argc, char **argv) {
-    const char *root = "/run/petrel";
+    char fallback[4096];
+    const char *root = petrel_default_state_root(fallback, sizeof(fallback)) == 0 ? fallback : "/run/petrel";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--root") && i + 1 < argc) root = argv[++i];
         else if (!strncmp(argv[i], "--root=", 7)) root = argv[i] + 7;

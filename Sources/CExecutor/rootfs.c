@@ -493,6 +493,15 @@ static int one_mount(pe_child *child, const petrel_mount *m) {
             rc = move_tree(child, m, target);
             moved = true;
             if (rc == 0) rc = adjust_mount(child, m->destination, MS_BIND | MS_REMOUNT | MS_RDONLY | m->flags);
+        } else if (rc != 0 && child->error.err == EPERM && pe_streq(m->fstype, "sysfs") && (m->flags & MS_RDONLY) &&
+                   (m->attr_set & MOUNT_ATTR_RDONLY)) {
+            // Rootless (specs/rootless.md): nobody could make the non-recursive copy above
+            // (open_tree needs the host's CAP_SYS_ADMIN) and the kernel refuses a
+            // non-recursive bind of /sys here (its submounts are locked), so runc's and
+            // crun's recursive bind of the host's /sys, made read-only recursively below
+            // (attr_set): no submount, /sys/fs/cgroup included, is writable (CVE-2023-25809).
+            rc = mount_on(child, target, m->destination, "/sys", NULL, MS_BIND | MS_REC, NULL);
+            if (rc == 0) rc = adjust_mount(child, m->destination, MS_BIND | MS_REMOUNT | MS_RDONLY | m->flags);
         } else if (rc != 0 && child->error.err == EPERM && pe_streq(m->fstype, "sysfs")) {
             pe_strlcpy(child->error.detail,
                        "a user namespace may not mount sysfs without its own network namespace (read-only: the host's, without submounts)",

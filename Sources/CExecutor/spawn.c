@@ -60,6 +60,7 @@ static int enter_for_children(const petrel_plan *plan, parent_namespaces *saved,
         bool time = ns->clone_flag == CLONE_NEWTIME;
         if (!pid && !time) continue;
         if (!ns->path && pid) continue;  // a new pid namespace comes from clone3
+        if (pid && pe_stage_joins_pid(plan)) continue;  // entered by the first stage (stage.c)
         int *slot = pid ? &saved->saved_pid : &saved->saved_time;
         if (*slot < 0) {
             *slot = open(pid ? "/proc/self/ns/pid" : "/proc/self/ns/time", O_RDONLY | O_CLOEXEC);

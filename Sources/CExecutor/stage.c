@@ -2,10 +2,13 @@
 // joining a user namespace that must own new namespaces (a Kubernetes pod's containers),
 // or creating a user namespace after joining namespaces the host owns. It joins, makes the
 // new namespaces with unshare, clones the init into them with CLONE_PARENT (so the init
-// is still the runtime's child) and hands the init's pidfd to the parent.
+// is still the runtime's child) and hands the init's pidfd to the parent. Also an
+// unprivileged `exec` (specs/rootless.md): only after joining the container's user
+// namespace may it enter the pid namespace that namespace owns.
 #include "executor_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -16,7 +19,20 @@
 
 #define NEW_BY_UNSHARE (CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID)
 
+bool pe_stage_joins_pid(const petrel_plan *plan) {
+    if (geteuid() == 0) return false;
+    bool joined_user = false, joined_pid = false;
+    for (size_t i = 0; i < plan->namespace_count; i++) {
+        const petrel_namespace *ns = &plan->namespaces[i];
+        if (!ns->path) continue;
+        if (ns->clone_flag == CLONE_NEWUSER) joined_user = true;
+        if (ns->clone_flag == CLONE_NEWPID) joined_pid = true;
+    }
+    return joined_user && joined_pid;
+}
+
 bool pe_needs_first_stage(const petrel_plan *plan) {
+    if (pe_stage_joins_pid(plan)) return true;
     bool joined_user = false, new_user = false, new_other = false, joined_other = false;
     for (size_t i = 0; i < plan->namespace_count; i++) {
         const petrel_namespace *ns = &plan->namespaces[i];
@@ -64,7 +80,28 @@ _Noreturn void pe_first_stage_main(const petrel_plan *plan, int sync_fd) {
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
     if (pe_no_pivot_lock_types(plan) != 0 && pe_lock_host_pseudo_filesystems(&state) != 0) fail(sync_fd, &state.error);
+    // Opened before any join: inside the container's user namespace another process's
+    // /proc/PID/ns files may no longer open.
+    int pid_ns = -1;
+    const char *pid_ns_path = "";
+    for (size_t i = 0; i < plan->namespace_count && pe_stage_joins_pid(plan); i++) {
+        if (plan->namespaces[i].clone_flag != CLONE_NEWPID || !plan->namespaces[i].path) continue;
+        pid_ns_path = plan->namespaces[i].path;
+        pid_ns = open(pid_ns_path, O_RDONLY | O_CLOEXEC);
+        if (pid_ns < 0) {
+            pe_fail(&state.error, errno, "namespaces", "open", pid_ns_path, NULL);
+            fail(sync_fd, &state.error);
+        }
+    }
     if (pe_join_namespaces(&state) != 0) fail(sync_fd, &state.error);
+    if (pid_ns >= 0) {
+        // Now with the capabilities of the user namespace that owns it (pid_for_children).
+        if (setns(pid_ns, CLONE_NEWPID) != 0) {
+            pe_fail(&state.error, errno, "namespaces", "setns", pid_ns_path, NULL);
+            fail(sync_fd, &state.error);
+        }
+        close(pid_ns);
+    }
     int flags = 0;
     bool new_user = false;
     for (size_t i = 0; i < plan->namespace_count; i++) {

@@ -33,6 +33,6 @@ extension Verb {
         } catch {
             return usageFailure(error)
         }
-        return perform(arguments) { globals throws(RuntimeError) in try globals.runtime.create(request) }
+        return perform(arguments) { globals throws(RuntimeError) in try (try globals.runtime).create(request) }
     }
 }

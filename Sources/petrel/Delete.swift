@@ -8,7 +8,7 @@ extension Verb {
     static let delete = Verb(name: "delete", abstract: "Delete a stopped container (--force kills it first).",
                              flags: [DeleteFlags.force], operands: [.containerID]) { arguments in
         perform(arguments) { globals throws(RuntimeError) in
-            try globals.runtime.delete(arguments.operand(0), force: arguments.isSet(DeleteFlags.force))
+            try (try globals.runtime).delete(arguments.operand(0), force: arguments.isSet(DeleteFlags.force))
         }
     }
 }

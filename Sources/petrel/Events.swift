@@ -20,7 +20,7 @@ extension Verb {
                 throw RuntimeError("--interval: \(error.message)")
             }
             // Written unbuffered: a consumer reads the stream as it comes.
-            try globals.runtime.events(arguments.operand(0), statsOnly: arguments.isSet(EventsFlags.stats),
+            try (try globals.runtime).events(arguments.operand(0), statsOnly: arguments.isSet(EventsFlags.stats),
                                        interval: nanoseconds) { writeAll(1, $0 + "\n") }
         }
     }

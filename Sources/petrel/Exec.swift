@@ -61,7 +61,7 @@ extension Verb {
         }
         var code: Int32 = 0
         // runc exits 255 when exec itself fails (the process's own codes are 0-255 too).
-        let status = perform(arguments) { globals throws(RuntimeError) in code = try globals.runtime.exec(request) }
+        let status = perform(arguments) { globals throws(RuntimeError) in code = try (try globals.runtime).exec(request) }
         return status != 0 ? 255 : code
     }
 }

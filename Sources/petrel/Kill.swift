@@ -11,7 +11,7 @@ extension Verb {
     ) { arguments in
         perform(arguments) { globals throws(RuntimeError) in
             let signal = arguments.operands.count > 1 ? arguments.operand(1) : "SIGTERM"
-            try globals.runtime.kill(arguments.operand(0), signal: Signals.parse(signal), all: arguments.isSet(KillFlags.all))
+            try (try globals.runtime).kill(arguments.operand(0), signal: Signals.parse(signal), all: arguments.isSet(KillFlags.all))
         }
     }
 }

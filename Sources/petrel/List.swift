@@ -8,7 +8,7 @@ enum ListFlags {
 extension Verb {
     static let list = Verb(name: "list", abstract: "List containers.", flags: [ListFlags.format, ListFlags.quiet]) { arguments in
         perform(arguments) { globals throws(RuntimeError) in
-            let reports = globals.runtime.list()
+            let reports = (try globals.runtime).list()
             if arguments.isSet(ListFlags.quiet) {
                 for report in reports { print(report.record.id) }
                 return

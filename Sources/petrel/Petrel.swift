@@ -1,3 +1,4 @@
+import CExecutor
 import PetrelRuntime
 #if canImport(Glibc)
 import Glibc
@@ -51,7 +52,9 @@ enum Petrel {
 
 /// runc's global flags. They may stand before or after the verb.
 enum GlobalFlags {
-    static let root = Flag("root", valueName: "DIR", default: "/run/petrel", help: "Root directory for container state.")
+    static let root = Flag(
+        "root", valueName: "DIR", default: "/run/petrel",
+        help: "Root directory for container state ($XDG_RUNTIME_DIR/petrel for a non-root user when set).")
     static let log = Flag("log", valueName: "FILE", help: "Log file (default: stderr).")
     static let logFormat = Flag("log-format", valueName: "FORMAT", default: "text", help: "Log format: text or json.")
     static let debug = Flag("debug", kind: .bool, help: "Log debug messages.")
@@ -60,12 +63,17 @@ enum GlobalFlags {
         help: "Read linux.cgroupsPath as systemd's \"slice:prefix:name\". Emulated on cgroupfs: the cgroup "
             + "goes where runc's systemd driver puts it (system.slice:petrel:abc -> "
             + "/system.slice/petrel-abc.scope), made with mkdir; no systemd unit is created.")
-    static let all = [root, log, logFormat, debug, systemdCgroup]
+    static let rootless = Flag(
+        "rootless", valueName: "VALUE", default: "auto",
+        help: "Degrade what needs privileges (specs/rootless.md): true, false, or auto (rootless when the "
+            + "effective uid is not 0 or in a user namespace that does not map the host's root).")
+    static let all = [root, log, logFormat, debug, systemdCgroup, rootless]
 }
 
 /// The global flags as plain values.
 struct Globals: Equatable {
-    var root = "/run/petrel"
+    var root = Globals.defaultRoot
+    var rootless = "auto"
     var log: String?
     var logFormat = "text"
     var debug = false
@@ -74,14 +82,32 @@ struct Globals: Equatable {
     init() {}
 
     init(_ arguments: Arguments) {
-        root = arguments.value(GlobalFlags.root) ?? root
+        // Not value(): its fallback is the declared (help) default, root's; a non-root
+        // user's default is $XDG_RUNTIME_DIR/petrel.
+        root = arguments.values(GlobalFlags.root).last ?? root
         log = arguments.value(GlobalFlags.log)
         logFormat = arguments.value(GlobalFlags.logFormat) ?? logFormat
         debug = arguments.isSet(GlobalFlags.debug)
         systemdCgroup = arguments.isSet(GlobalFlags.systemdCgroup)
+        rootless = arguments.value(GlobalFlags.rootless) ?? rootless
     }
 
-    var runtime: Runtime { Runtime(root: root) }
+    /// The C rule the protected re-exec also uses (petrel_state_root.h): one definition.
+    static var defaultRoot: String {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buffer in
+            guard let base = buffer.baseAddress, petrel_default_state_root(base, buffer.count) == 0 else { return "/run/petrel" }
+            return String(cString: base)
+        }
+    }
+
+    var runtime: Runtime {
+        get throws(RuntimeError) {
+            guard let mode = RootlessMode(rawValue: rootless) else {
+                throw RuntimeError("--rootless: unknown value \(JSONText.quote(rootless)) (auto, true or false)")
+            }
+            return Runtime(root: root, rootless: mode.resolved)
+        }
+    }
 }
 
 /// Runs a verb with runc's error contract: one error line (stderr and/or the log file)

@@ -10,7 +10,7 @@ extension Verb {
         operands: [.containerID, Operand(name: "ps-options", help: "Options for ps(1) (default: -ef).", rest: true)]
     ) { arguments in
         perform(arguments) { globals throws(RuntimeError) in
-            let pids = try globals.runtime.processes(arguments.operand(0))
+            let pids = try (try globals.runtime).processes(arguments.operand(0))
             switch arguments.value(PsFlags.format) ?? "table" {
             case "json":
                 print("[" + pids.map(String.init).joined(separator: ",") + "]")

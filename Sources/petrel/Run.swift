@@ -18,7 +18,7 @@ extension Verb {
         }
         request.keep = arguments.isSet(RunFlags.keep)
         var code: Int32 = 0
-        let status = perform(arguments) { globals throws(RuntimeError) in code = try globals.runtime.run(request) }
+        let status = perform(arguments) { globals throws(RuntimeError) in code = try (try globals.runtime).run(request) }
         return status != 0 ? status : code
     }
 }

@@ -81,7 +81,7 @@ extension Verb {
         return perform(arguments) { globals throws(RuntimeError) in
             let resources: LinuxResources
             if let patch { resources = patch } else { resources = try UpdateFlags.decode(arguments.value(UpdateFlags.resources) ?? "-") }
-            try globals.runtime.update(arguments.operand(0), resources)
+            try (try globals.runtime).update(arguments.operand(0), resources)
         }
     }
 }

@@ -92,10 +92,25 @@ struct ParserTests {
         #expect(throws: UsageError.self) { try call(["run", "--preserve-fds", "x", "c1"]).number(ContainerFlags.preserveFds, as: Int32.self) }
     }
 
+    @Test("--rootless: the global takes a value; after `spec` it is spec's bool flag (runc)")
+    func rootlessFlags() throws {
+        guard case .call(let global) = try parser.parse(["--rootless", "true", "state", "c1"]) else {
+            Issue.record("--rootless true state"); return
+        }
+        #expect(global.value(GlobalFlags.rootless) == "true")
+        guard case .call(let spec) = try parser.parse(["spec", "--rootless"]) else {
+            Issue.record("spec --rootless"); return
+        }
+        #expect(spec.isSet(SpecFlags.rootless))
+    }
+
     @Test("every verb's flags are distinct from each other and from the global flags")
     func declarationsDoNotCollide() {
         for verb in parser.verbs {
-            let flags = verb.flags + parser.globals
+            // runc's one deliberate overlap: `spec --rootless` (a bool) shadows the global
+            // `--rootless VALUE` after the verb, as in runc; before the verb the global applies.
+            let globals = verb.name == "spec" ? parser.globals.filter { $0.name != "rootless" } : parser.globals
+            let flags = verb.flags + globals
             let longs = flags.flatMap(\.names)
             #expect(Set(longs).count == longs.count, "\(verb.name): \(longs)")
             let shorts = flags.compactMap(\.short)

@@ -77,6 +77,7 @@ public enum Cgroups {
 
     /// Makes the planned directories; the manager's record lists the ones actually made.
     public static func create(_ planned: CgroupRecord, layout: CgroupLayout) throws(RuntimeError) -> any CgroupManager {
+        if planned.directories.isEmpty { return NoCgroupManager(record: planned) }
         let directories = planned.directories
         var created: [String] = []
         do throws(RuntimeError) {
@@ -137,6 +138,7 @@ public enum Cgroups {
     }
 
     public static func manager(for record: CgroupRecord) -> any CgroupManager {
-        record.version == 2 ? CgroupV2Manager(record: record) : CgroupV1Manager(record: record)
+        if record.directories.isEmpty { return NoCgroupManager(record: record) }
+        return record.version == 2 ? CgroupV2Manager(record: record) : CgroupV1Manager(record: record)
     }
 }

@@ -73,7 +73,18 @@ extension Runtime {
         let intelRdt = try IntelRdt.plan(linux?.intelRdt, id: request.id)
         let netDevices = try NetDevices.plan(linux?.netDevices, namespaces: linux?.namespaces ?? [])
         let driver = request.systemdFormSelectsDriver && CgroupPath.hasSystemdForm(linux?.cgroupsPath) ? .systemd : request.cgroupDriver
-        let plannedCgroup = try Cgroups.plan(cgroupsPath: linux?.cgroupsPath, id: request.id, driver: driver, layout: layout)
+        var plannedCgroup = try Cgroups.plan(cgroupsPath: linux?.cgroupsPath, id: request.id, driver: driver, layout: layout)
+        if rootless {
+            // Before any side effect: what an unprivileged caller cannot do is refused with
+            // its field named; what needs privileges is replaced (specs/rootless.md).
+            try Rootless.check(spec)
+            let delegated = Rootless.cgroupDelegated(plannedCgroup, layout: layout)
+            if !delegated {
+                try Rootless.checkWithoutCgroup(linux, layout: layout)
+                plannedCgroup = CgroupRecord(version: plannedCgroup.version, directories: [], created: [])
+            }
+            Rootless.adjust(&plan, hasCgroup: delegated)
+        }
         if layout.mode == .unified, let memory = linux?.resources?.memory {
             // cgroup v2 takes swap apart from memory: a swap below the limit only fails
             // there, and is better refused before the cgroup exists.
@@ -117,10 +128,12 @@ extension Runtime {
             let manager = try Cgroups.create(plannedCgroup, layout: layout)
             Logger.shared.debug("create \(request.id): cgroup v\(manager.record.version): \(manager.record.directories.map(\.path).joined(separator: " "))")
             cgroup = manager
-            try manager.apply(linux?.resources ?? LinuxResources(), devices: deviceRules)
+            if !manager.record.directories.isEmpty {
+                try manager.apply(linux?.resources ?? LinuxResources(), devices: rootless ? nil : deviceRules)
+            }
             cgroupFd = try manager.openDirectoryForClone() ?? -1
             Self.bindOwnCgroups(&plan, record: manager.record)
-            let trees = try IdmappedTrees(for: plan)
+            let trees = try IdmappedTrees(for: plan, rootless: rootless)
             let child = try InitProcess(plan: plan, spec: bundle.spec, consoleSocket: consoleSocket, cgroupFd: cgroupFd,
                                         mountTrees: trees.fds)
             trees.close()
@@ -132,7 +145,7 @@ extension Runtime {
             } else {
                 try manager.addProcess(child.pid)
             }
-            try writeIdMappings(plan, pid: child.pid)
+            try writeIdMappings(plan, spec: spec, pid: child.pid)
             try NetDevices.move(netDevices, initPid: child.pid)
             if let intelRdt { try IntelRdt.apply(intelRdt, id: request.id, pid: child.pid) }
             try child.proceed()
@@ -223,8 +236,12 @@ extension Runtime {
 
     /// The parent writes the user namespace's maps (the child cannot map itself to
     /// arbitrary host ids) before letting the child continue.
-    private func writeIdMappings(_ plan: ExecutionPlan, pid: Int32) throws(RuntimeError) {
+    private func writeIdMappings(_ plan: ExecutionPlan, spec: Spec, pid: Int32) throws(RuntimeError) {
         guard !plan.uidMappings.isEmpty || !plan.gidMappings.isEmpty else { return }
+        if rootless, let linux = spec.linux {
+            try Rootless.writeMappings(uid: linux.uidMappings ?? [], gid: linux.gidMappings ?? [], pid: pid)
+            return
+        }
         if !plan.uidMappings.isEmpty {
             try FileSystem.writeText("/proc/\(pid)/uid_map", plan.uidMappings.joined(separator: "\n") + "\n")
         }

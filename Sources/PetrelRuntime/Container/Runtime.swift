@@ -4,9 +4,12 @@ import OCI
 /// verbs are thin wrappers around these.
 public struct Runtime: Sendable {
     public let store: StateStore
+    /// Degrade what needs privileges (specs/rootless.md).
+    public let rootless: Bool
 
-    public init(root: String) {
+    public init(root: String, rootless: Bool = RootlessMode.auto.resolved) {
         store = StateStore(root: root)
+        self.rootless = rootless
     }
 }
 

@@ -12,7 +12,9 @@ final class IdmappedTrees {
     /// Mount index in the plan -> tree fd.
     private(set) var fds: [Int: Int32] = [:]
 
-    init(for plan: ExecutionPlan) throws(RuntimeError) {
+    /// `rootless`: no fallback copies of bind sources (open_tree needs the host's
+    /// CAP_SYS_ADMIN; the child binds them itself, as the caller could reach them anyway).
+    init(for plan: ExecutionPlan, rootless: Bool = false) throws(RuntimeError) {
         // One user namespace per distinct mapping, however many mounts share it.
         var namespaces: [String: Int32] = [:]
         defer { for fd in namespaces.values { Glibc.close(fd) } }
@@ -26,7 +28,7 @@ final class IdmappedTrees {
                         let tree = petrel_open_bind_tree("/sys", 0, &error)
                         guard tree >= 0 else { throw Self.bindFailure(error, mount: mount) }
                         fds[index] = tree
-                    } else if userNamespaced && mount.kind == .bind {
+                    } else if userNamespaced && mount.kind == .bind && !rootless {
                         // Opened as the host's root, before the user namespace (as runc does):
                         // the child uses it when it cannot reach the source itself.
                         var error = petrel_error()
