@@ -1,0 +1,109 @@
+import CExecutor
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One conversation with `criu swrk`: CRIU as a child process serving RPC requests on one end
+/// of a SOCK_SEQPACKET socketpair (each message one packet), as runc drives it. No output is
+/// parsed: requests and answers are criu_req/criu_resp, and failures are read from the log
+/// CRIU writes into the work directory.
+struct CriuSwrk {
+    /// `criu` looked up in PATH (CRIU_PATH would be runc's --criu; petrel has one place).
+    static func executable() throws(RuntimeError) -> String {
+        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        for directory in path.split(separator: ":", omittingEmptySubsequences: true) {
+            let candidate = String(directory) + "/criu"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        throw RuntimeError("criu not found in PATH (\(path)): checkpoint/restore needs CRIU (Debian: apt-get install criu)")
+    }
+
+    /// Sends `request` to a new `criu swrk`, answers every notify message with
+    /// `handleNotify` (then notify_success), and returns CRIU's final response.
+    /// CRIU exits after answering; it is reaped before this returns.
+    static func call(
+        _ request: CriuRequest,
+        handleNotify: (_ script: String, _ pid: Int32?) throws(RuntimeError) -> Void = { _, _ throws(RuntimeError) in }
+    ) throws(RuntimeError) -> CriuResponse {
+        let criu = try executable()
+        var pair: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+            throw RuntimeError.sys("cannot talk to criu", "socketpair")
+        }
+        let ours = pair[0]
+        defer { close(ours) }
+        let theirs = pair[1]
+        let pid = try spawn(criu, socket: theirs)
+        close(theirs)
+        defer { reap(pid) }
+        var message = request
+        while true {
+            try send(ours, message.encoded())
+            let response = try receive(ours, criu: criu)
+            guard response.type == CriuRequestType.notify.rawValue else { return response }
+            try handleNotify(response.notifyScript ?? "", response.notifyPid)
+            message = CriuRequest(type: .notify, notifySuccess: true)
+        }
+    }
+
+    /// posix_spawn (no fork of this process): the socket becomes CRIU's fd 3, everything else
+    /// above stderr is closed, stdin and stdout are /dev/null, stderr is ours (CRIU writes
+    /// there only what happens before its log is open).
+    private static func spawn(_ criu: String, socket: Int32) throws(RuntimeError) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        // dup2 onto itself would keep FD_CLOEXEC: move it above 3 first when it is 3.
+        var source = socket
+        if source == 3 {
+            source = fcntl(socket, F_DUPFD_CLOEXEC, 10)
+            guard source >= 0 else { throw RuntimeError.sys("cannot run \(criu)", "fcntl(F_DUPFD_CLOEXEC)") }
+        }
+        defer { if source != socket { close(source) } }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, source, 3)
+        let closing = petrel_spawn_actions_closefrom(&actions, 4)
+        guard closing == 0 else { throw RuntimeError("cannot run \(criu)", syscall: "posix_spawn_file_actions_addclosefrom_np", errno: closing) }
+        let arguments = [criu, "swrk", "3"]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, criu, &actions, nil, &argv, environ)
+        guard spawned == 0 else { throw RuntimeError("cannot run \(criu)", syscall: "posix_spawn", path: criu, errno: spawned) }
+        return pid
+    }
+
+    private static func send(_ socket: Int32, _ bytes: [UInt8]) throws(RuntimeError) {
+        while true {
+            let sent = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent == bytes.count { return }
+            if sent < 0 && errno == EINTR { continue }
+            throw RuntimeError.sys("cannot send a request to criu swrk", "send")
+        }
+    }
+
+    private static func receive(_ socket: Int32, criu: String) throws(RuntimeError) -> CriuResponse {
+        // CRIU's responses are small; a packet larger than this would come back truncated.
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var count = 0
+        while true {
+            count = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, Int32(MSG_TRUNC)) }
+            if count < 0 && errno == EINTR { continue }
+            break
+        }
+        guard count >= 0 else { throw RuntimeError.sys("cannot read criu swrk's answer", "recv") }
+        guard count > 0 else { throw RuntimeError("\(criu) swrk exited without answering (see its messages above)") }
+        guard count <= buffer.count else { throw RuntimeError("criu swrk's answer is larger than \(buffer.count) bytes") }
+        do {
+            return try CriuResponse(decoding: buffer[0..<count])
+        } catch {
+            throw RuntimeError("criu swrk's answer is not a criu_resp message (\(count) bytes)")
+        }
+    }
+
+    private static func reap(_ pid: pid_t) {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    }
+}
