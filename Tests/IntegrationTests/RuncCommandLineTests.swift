@@ -19,15 +19,15 @@ struct RuncCommandLine {
         }
     }
 
-    @Test("an unknown verb fails even with -h; checkpoint says it is unsupported",
-          .enabled(if: !Harness.isRunc, "runc has checkpoint"))
+    @Test("an unknown verb fails even with -h; restore says it is unsupported",
+          .enabled(if: !Harness.isRunc, "runc has restore"))
     func unknownAndUnsupportedVerbs() throws {
         let t = try Sandbox()
         defer { t.cleanup() }
         let unknown = t.runtime(["no-such-verb", "-h"])
         #expect(unknown.status != 0, "\(unknown)")
         #expect(unknown.stderr.contains("no-such-verb"), "\(unknown)")
-        for verb in ["checkpoint", "restore"] {
+        for verb in ["restore"] {
             let result = t.runtime([verb, "x"])
             #expect(result.status != 0, "\(result)")
             #expect(result.stderr.contains("not supported"), "\(result)")

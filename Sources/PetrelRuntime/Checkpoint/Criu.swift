@@ -40,6 +40,29 @@ public enum Criu {
         return found
     }
 
+    /// FEATURE_CHECK for what pre-dump (memory tracking) and --lazy-pages (userfaultfd) need.
+    static func requireFeature(memoryTracking: Bool = false, lazyPages: Bool = false, version: Version) throws(RuntimeError) {
+        let asked = CriuFeatures(memoryTracking: memoryTracking ? true : nil, lazyPages: lazyPages ? true : nil)
+        let response = try CriuSwrk.call(CriuRequest(type: .featureCheck, features: asked))
+        let answer = response.features ?? CriuFeatures()
+        if memoryTracking && answer.memoryTracking != true {
+            throw RuntimeError("CRIU \(version.text) reports no memory tracking on this kernel (soft-dirty bits): pre-dump and --parent-path need it")
+        }
+        if lazyPages && answer.lazyPages != true {
+            throw RuntimeError("CRIU \(version.text) reports no lazy pages on this kernel (userfaultfd): --lazy-pages needs it")
+        }
+    }
+
+    /// A failed DUMP/PRE_DUMP/RESTORE: CRIU's message when it sent one, the Error lines of
+    /// its log, and where the log is.
+    static func failure(_ type: CriuRequestType, response: CriuResponse, log: String) -> RuntimeError {
+        var text = "criu \(type.name) failed"
+        if let message = response.errorMessage, !message.isEmpty { text += ": \(message)" }
+        if let lines = errorSummary((try? FileSystem.readText(log)) ?? "") { text += ": \(lines)" }
+        if let code = response.errno, code != 0 { text += " (\(errnoDescription(code)))" }
+        return RuntimeError(text + "; log file: \(log)")
+    }
+
     /// What `features` reports: the version found (nil: no CRIU) and why checkpoint cannot
     /// work here, if it cannot.
     public struct Availability: Sendable {
@@ -98,7 +121,7 @@ public enum Criu {
             guard let start = firstIndex(of: marker, in: bytes, from: 0),
                   let end = firstIndex(of: close, in: bytes, from: start + marker.count) else { continue }
             let text = String(decoding: bytes[(end + close.count)...], as: UTF8.self)
-            if text.hasPrefix("exited, status=") { continue }
+            if text.utf8.count >= 15, firstIndex(of: Array("exited, status=".utf8), in: Array(text.utf8), from: 0) != nil { continue }
             messages.append(text)
         }
         return messages.isEmpty ? nil : messages.joined(separator: "; ")

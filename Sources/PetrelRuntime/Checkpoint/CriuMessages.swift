@@ -110,17 +110,31 @@ struct CriuOptions {
     }
 }
 
+/// criu_features: asked (true) in a request, answered in the response.
+struct CriuFeatures {
+    var memoryTracking: Bool?
+    var lazyPages: Bool?
+}
+
 /// criu_req.
 struct CriuRequest {
     var type: CriuRequestType
     var options: CriuOptions?
     var notifySuccess: Bool?
+    /// criu_features of a FEATURE_CHECK: the ones asked about set to true.
+    var features: CriuFeatures?
 
     func encoded() -> [UInt8] {
         var writer = ProtobufWriter()
         writer.int32(1, type.rawValue)
         if let options { writer.message(2) { options.encode(into: &$0) } }
         writer.bool(3, notifySuccess)
+        if let features {
+            writer.message(5) { inner in
+                inner.bool(1, features.memoryTracking)
+                inner.bool(2, features.lazyPages)
+            }
+        }
         return writer.bytes
     }
 }
@@ -132,6 +146,7 @@ struct CriuResponse {
     var restoredPid: Int32?
     var notifyScript: String?
     var notifyPid: Int32?
+    var features: CriuFeatures?
     var errno: Int32?
     var errorMessage: String?
     var version: (major: Int32, minor: Int32, sublevel: Int32?)?
@@ -156,6 +171,15 @@ struct CriuResponse {
                     if innerField == 2 { notifyPid = innerValue.int32 }
                 }
             case 7: errno = value.int32
+            case 8:
+                guard let inner = value.slice else { continue }
+                var reader = ProtobufReader(inner)
+                var found = CriuFeatures()
+                while let (innerField, innerValue) = try reader.next() {
+                    if innerField == 1 { found.memoryTracking = innerValue.bool }
+                    if innerField == 2 { found.lazyPages = innerValue.bool }
+                }
+                features = found
             case 9: errorMessage = value.string
             case 10:
                 guard let inner = value.slice else { continue }

@@ -31,11 +31,22 @@ struct CriuSwrk {
             throw RuntimeError.sys("cannot talk to criu", "socketpair")
         }
         let ours = pair[0]
-        defer { close(ours) }
         let theirs = pair[1]
-        let pid = try spawn(criu, socket: theirs)
+        let pid: pid_t
+        do {
+            pid = try spawn(criu, socket: theirs)
+        } catch {
+            close(ours)
+            close(theirs)
+            throw error
+        }
         close(theirs)
-        defer { reap(pid) }
+        // Closed before the wait: after a PRE_DUMP CRIU waits for the next request until the
+        // socket closes.
+        defer {
+            close(ours)
+            reap(pid)
+        }
         var message = request
         while true {
             try send(ours, message.encoded())
@@ -47,8 +58,8 @@ struct CriuSwrk {
     }
 
     /// posix_spawn (no fork of this process): the socket becomes CRIU's fd 3, everything else
-    /// above stderr is closed, stdin and stdout are /dev/null, stderr is ours (CRIU writes
-    /// there only what happens before its log is open).
+    /// is closed, stdio is /dev/null (as runc's dump: what CRIU has to say is in its log, and
+    /// it complains on stderr when a PRE_DUMP's socket closes without a next request).
     private static func spawn(_ criu: String, socket: Int32) throws(RuntimeError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -62,6 +73,7 @@ struct CriuSwrk {
         defer { if source != socket { close(source) } }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
         posix_spawn_file_actions_adddup2(&actions, source, 3)
         let closing = petrel_spawn_actions_closefrom(&actions, 4)
         guard closing == 0 else { throw RuntimeError("cannot run \(criu)", syscall: "posix_spawn_file_actions_addclosefrom_np", errno: closing) }
