@@ -23,6 +23,11 @@ enum CheckpointFlags {
     static let all = [imagePath, workPath, parentPath, leaveRunning, tcpEstablished, extUnixSk, shellJob, lazyPages,
                       statusFd, fileLocks, preDump, manageCgroupsMode, emptyNs, autoDedup]
 
+    /// The CRIU flags restore shares (runc's restore has no --parent-path, --leave-running,
+    /// --pre-dump or --status-fd).
+    static let restoreShared = [imagePath, workPath, tcpEstablished, extUnixSk, shellJob, lazyPages, fileLocks,
+                                manageCgroupsMode, emptyNs, autoDedup]
+
     static func request(_ arguments: Arguments) throws(UsageError) -> CheckpointRequest {
         let imagePath = arguments.value(imagePath).map { FileSystem.absolute($0) }
             ?? FileSystem.currentDirectory() + "/checkpoint"
@@ -34,7 +39,9 @@ enum CheckpointFlags {
         request.extUnixSk = arguments.isSet(extUnixSk)
         request.shellJob = arguments.isSet(shellJob)
         request.lazyPages = arguments.isSet(lazyPages)
-        request.statusFd = try arguments.number(statusFd, as: Int32.self) ?? -1
+        if arguments.verb.flags.contains(where: { $0.name == statusFd.name }) {
+            request.statusFd = try arguments.number(statusFd, as: Int32.self) ?? -1
+        }
         request.fileLocks = arguments.isSet(fileLocks)
         request.preDump = arguments.isSet(preDump)
         request.autoDedup = arguments.isSet(autoDedup)

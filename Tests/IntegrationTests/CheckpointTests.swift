@@ -97,6 +97,52 @@ struct CheckpointTests {
         #expect(images(checkpoints + "/dump").contains("parent"), "\(images(checkpoints + "/dump"))")
         #expect(!t.hasStateDir(id))
     }
+
+    @Test("restore brings the counter back: running with its new pid, counting on from where it was; exec, kill, delete leave nothing")
+    func restoreContinues() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        let (id, count) = try counter(t)
+        let imagePath = t.dir + "/image"
+        let dumped = t.runtime(["checkpoint", "--image-path", imagePath, id])
+        #expect(dumped.succeeded, "\(dumped)")
+        let stopped = value(count)
+        let pidFile = t.dir + "/restored.pid"
+        let restored = t.runtime(["restore", "--detach", "--image-path", imagePath, "--bundle", t.bundle, "--pid-file", pidFile, id])
+        #expect(restored.succeeded, "\(restored)")
+        #expect(t.status(id) == "running")
+        let state = try t.state(id)
+        let pid = state["pid"] as? Int ?? 0
+        #expect(pid > 0 && (try? String(contentsOfFile: pidFile)) == "\(pid)", "\(state)")
+        #expect(Harness.eventually(timeout: 10) { value(count) > stopped }, "the restored counter does not count")
+        #expect(value(count) < stopped + 50, "the counter started over instead of going on: \(value(count)) after \(stopped)")
+        let exec = t.runtime(["exec", id, "cat", "/scratch/file"])
+        #expect(exec.succeeded && exec.out == "kept", "\(exec)")
+        #expect(t.runtime(["kill", id, "KILL"]).succeeded)
+        #expect(t.waitForStatus(id, "stopped"))
+        #expect(t.runtime(["delete", id]).succeeded)
+        #expect(!t.hasStateDir(id))
+        #expect(!Harness.processAlive(pid))
+    }
+
+    @Test("restore from a missing or corrupt image directory fails naming it and leaves nothing")
+    func restoreBadImages() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        let missing = t.dir + "/no-such-image"
+        let id = t.newID("rs")
+        let result = t.runtime(["restore", "--detach", "--image-path", missing, "--bundle", t.bundle, id])
+        #expect(result.status == 1 && result.stderr.contains(missing), "\(result)")
+        #expect(!t.hasStateDir(id))
+        let corrupt = t.dir + "/corrupt"
+        try FileManager.default.createDirectory(atPath: corrupt, withIntermediateDirectories: true)
+        try #"["/dev/null","/dev/null","/dev/null"]"#.write(toFile: corrupt + "/descriptors.json", atomically: true, encoding: .utf8)
+        try "garbage".write(toFile: corrupt + "/inventory.img", atomically: true, encoding: .utf8)
+        let bad = t.runtime(["restore", "--detach", "--image-path", corrupt, "--bundle", t.bundle, id])
+        #expect(bad.status == 1 && bad.stderr.contains("criu restore failed"), "\(bad)")
+        #expect(!t.hasStateDir(id))
+        #expect(t.runtime(["state", id]).status != 0)
+    }
 }
 
 /// What checkpoint refuses before asking CRIU anything: runs wherever the runtime does.

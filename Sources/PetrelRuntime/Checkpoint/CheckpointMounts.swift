@@ -7,10 +7,11 @@ import Glibc
 /// lies outside the container cannot be dumped, only named, and the same name is mapped back
 /// to a source on restore (specs/checkpoint.md).
 enum CheckpointMounts {
-    /// ext_mnt entries (key = value = the container path, runc's convention): every bind
+    /// ext_mnt entries, at a dump a mount point -> the name the image records (at a restore
+    /// CRIU maps names to sources). Named by their container path (runc's convention): every bind
     /// mount of the config (and cgroup mounts, which petrel makes as binds of the host's
     /// cgroup directories), and every masked path that is a file (a bind of /dev/null;
-    /// masked directories are read-only tmpfs, which CRIU dumps itself).
+    /// masked directories are read-only tmpfs, which CRIU dumps itself), all named "/dev/null".
     static func external(config: Spec, initPid: Int32) throws(RuntimeError) -> [(key: String, value: String)] {
         var result: [(key: String, value: String)] = []
         for mount in config.mounts ?? [] {
