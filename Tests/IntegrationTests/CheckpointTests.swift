@@ -143,6 +143,61 @@ struct CheckpointTests {
         #expect(!t.hasStateDir(id))
         #expect(t.runtime(["state", id]).status != 0)
     }
+
+    /// A console socket receiver (python3): takes the pty master and copies what it reads to
+    /// `output` until the last slave closes.
+    private func receiver(_ t: Sandbox, socket: String, output: String) throws -> Child {
+        let code = """
+            import socket, sys, os
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.bind(sys.argv[1]); s.listen(1)
+            open(sys.argv[1] + ".ready", "w").close()
+            c, _ = s.accept()
+            msg, fds, flags, addr = socket.recv_fds(c, 1024, 1)
+            out = open(sys.argv[2], "wb")
+            out.write(b"NAME=" + msg + b"\\n"); out.flush()
+            while True:
+                try:
+                    data = os.read(fds[0], 4096)
+                except OSError:
+                    break
+                if not data:
+                    break
+                out.write(data); out.flush()
+            """
+        let python = try #require(Harness.which("python3"))
+        let child = Child(python, ["-c", code, socket, output], ioDirectory: t.dir + "/io")
+        #expect(Harness.eventually(timeout: 90) { FileManager.default.fileExists(atPath: socket + ".ready") })
+        return child
+    }
+
+    @Test("a container with a tty is checkpointed and restored onto a new console socket, still printing")
+    func terminal() throws {
+        let t = try Sandbox()
+        defer { t.cleanup() }
+        try t.setConfig("process.terminal", true)
+        try t.setArgs(["sh", "-c", "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.1; done"])
+        let first = t.dir + "/first.sock"
+        let firstOut = t.dir + "/first.out"
+        let listener = try receiver(t, socket: first, output: firstOut)
+        t.onCleanup { listener.signal(SIGKILL); _ = listener.wait(timeout: 10) }
+        let id = t.newID("tty")
+        let run = t.runtime(["run", "--detach", "--console-socket", first, "--bundle", t.bundle, id])
+        #expect(run.succeeded, "\(run)")
+        #expect(Harness.eventually(timeout: 30) { ((try? String(contentsOfFile: firstOut)) ?? "").contains("tick 3") })
+        let imagePath = t.dir + "/image"
+        let dumped = t.runtime(["checkpoint", "--image-path", imagePath, id])
+        #expect(dumped.succeeded, "\(dumped)")
+        let second = t.dir + "/second.sock"
+        let secondOut = t.dir + "/second.out"
+        let again = try receiver(t, socket: second, output: secondOut)
+        t.onCleanup { again.signal(SIGKILL); _ = again.wait(timeout: 10) }
+        let restored = t.runtime(["restore", "--detach", "--console-socket", second, "--image-path", imagePath, "--bundle", t.bundle, id])
+        #expect(restored.succeeded, "\(restored)")
+        #expect(t.status(id) == "running")
+        #expect(Harness.eventually(timeout: 30) { ((try? String(contentsOfFile: secondOut)) ?? "").contains("tick") },
+                "no output on the restored terminal: \((try? String(contentsOfFile: secondOut)) ?? "")")
+    }
 }
 
 /// What checkpoint refuses before asking CRIU anything: runs wherever the runtime does.
