@@ -211,7 +211,7 @@ struct CheckpointRefusalTests {
         #expect(missing.status == 1 && missing.stderr.contains("does not exist"), "\(missing)")
         let created = try t.create(["sleep", "100"])
         let refused = t.runtime(["checkpoint", "--image-path", t.dir + "/image", created])
-        #expect(refused.status == 1 && refused.stderr.contains("cannot be checkpointed in created state"), "\(refused)")
+        #expect(refused.status == 1 && refused.stderr.contains("Container cannot be checkpointed in created state"), "\(refused)")
         #expect(t.status(created) == "created")
     }
 

@@ -51,7 +51,7 @@ extension Runtime {
         let status = status(of: record)
         // runc's own words and test (it checks before asking CRIU anything).
         guard status == .running || status == .paused else {
-            throw RuntimeError("container cannot be checkpointed in \(status.rawValue) state")
+            throw RuntimeError("Container cannot be checkpointed in \(status.rawValue) state")
         }
         let criu = try Criu.requireUsable()
         let config = try store.loadConfig(request.id)

@@ -55,12 +55,14 @@ public enum Criu {
 
     /// A failed DUMP/PRE_DUMP/RESTORE: CRIU's message when it sent one, the Error lines of
     /// its log, and where the log is.
-    static func failure(_ type: CriuRequestType, response: CriuResponse, log: String) -> RuntimeError {
+    /// `kept`: whether the log outlives the failure (a restore's default work directory is in
+    /// the state directory, removed with the failed container).
+    static func failure(_ type: CriuRequestType, response: CriuResponse, log: String, kept: Bool = true) -> RuntimeError {
         var text = "criu \(type.name) failed"
         if let message = response.errorMessage, !message.isEmpty { text += ": \(message)" }
         if let lines = errorSummary((try? FileSystem.readText(log)) ?? "") { text += ": \(lines)" }
         if let code = response.errno, code != 0 { text += " (\(errnoDescription(code)))" }
-        return RuntimeError(text + "; log file: \(log)")
+        return RuntimeError(text + (kept ? "; log file: \(log)" : " (pass --work-path to keep CRIU's log)"))
     }
 
     /// What `features` reports: the version found (nil: no CRIU) and why checkpoint cannot

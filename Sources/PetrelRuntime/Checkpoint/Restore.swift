@@ -125,7 +125,8 @@ extension Runtime {
                 }
             }
             guard response.success else {
-                throw Criu.failure(.restore, response: response, log: workPath + "/restore.log")
+                throw Criu.failure(.restore, response: response, log: workPath + "/restore.log",
+                                   kept: request.checkpoint.workPath != nil)
             }
             if let pid = response.restoredPid, pid > 0 { restoredPid = pid }
             guard restoredPid > 0, let stat = ProcessStat.read(pid: restoredPid) else {
