@@ -12,12 +12,12 @@ enum Petrel {
 
     static let parser = Parser(
         verbs: [.create, .start, .state, .kill, .delete, .run, .list, .spec, .exec, .ps, .pause, .resume,
-                .update, .events, .features],
+                .update, .events, .features, .checkpoint, .restore],
         globals: GlobalFlags.all)
 
     /// Verbs runc has that Petrel does not implement yet: named as unsupported rather than
     /// reported as an unknown command.
-    static let unsupportedVerbs = ["checkpoint", "restore"]
+    static let unsupportedVerbs: [String] = []
 
     static func main() {
         ProtectedExecutable.ensure()

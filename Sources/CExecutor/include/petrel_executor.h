@@ -363,6 +363,12 @@ int petrel_flock(int fd, int operation);
 int petrel_send_fd(int socket_fd, int fd, const char *name);
 /// Receives an fd sent with SCM_RIGHTS; returns it or -1.
 int petrel_recv_fd(int socket_fd);
+/// One packet of a SOCK_SEQPACKET socket into buffer, with the fd it carries (SCM_RIGHTS,
+/// close-on-exec) in *fd or -1 there (CRIU's orphan-pts-master notify carries the pty
+/// master). Returns the packet's length, or -1 with errno (EMSGSIZE: it did not fit).
+ssize_t petrel_recv_packet(int socket_fd, void *buffer, size_t length, int *fd);
+/// unshare(2) (glibc declares it only with _GNU_SOURCE, which Swift's import lacks).
+int petrel_unshare(int flags);
 /// Connects a SOCK_STREAM unix socket to path; returns the fd (CLOEXEC) or -1.
 int petrel_unix_connect(const char *path);
 int petrel_prctl_set_child_subreaper(void);
