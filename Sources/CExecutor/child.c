@@ -320,7 +320,7 @@ _Noreturn void pe_child_main(const petrel_plan *plan, int sync_fd, bool namespac
     // setgroups. Until CONTINUE (sent once they are written) we stay dumpable, as runc's
     // nsexec does: nothing of the container runs yet, and only the caller's own uid (who
     // could ptrace its petrel anyway) may open our /proc files meanwhile.
-    bool maps_by_unprivileged_parent = !plan->exec_mode && geteuid() != 0 && in_user_namespace(plan);
+    bool maps_by_unprivileged_parent = !plan->exec_mode && pe_caller_euid != 0 && in_user_namespace(plan);
     if (!maps_by_unprivileged_parent) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     // Armed against the thread that cloned us (CLONE_PARENT from the first stage: still the
     // runtime). A parent that died before this line is caught by wait_continue: its end of

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define PE_PATH_MAX 4096
 /// Fds the child keeps open through its setup (sync, console, id-mapped mount trees).
@@ -59,6 +60,9 @@ int pe_wait_readable(int fd, const char *what, petrel_error *error);
 /// The host's /proc, opened by the parent just before the clone (the child inherits the
 /// fd and the value); -1 otherwise.
 extern int pe_trusted_proc_fd;
+/// The runtime's euid, taken before the clone: inside a new user namespace geteuid()
+/// answers the overflow id, then 0 as soon as the parent has written uid_map (a race).
+extern uid_t pe_caller_euid;
 long pe_openat2(int dirfd, const char *path, int flags, unsigned long long resolve);
 /// Whether fd lives on a procfs (fstatfs PROC_SUPER_MAGIC).
 bool pe_on_procfs(int fd);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 int pe_trusted_proc_fd = -1;
+uid_t pe_caller_euid;
 
 /// No symlink, no magic link, no mount crossing, never above the proc root.
 #define STRICT_PROC_RESOLVE (RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)

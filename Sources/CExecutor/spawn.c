@@ -202,6 +202,7 @@ int petrel_spawn(const petrel_plan *plan, petrel_child *child, petrel_error *err
     int pidfd = -1;
     bool in_cgroup = false;
     const char *clone_name = "clone3";
+    pe_caller_euid = geteuid();
     long pid = pe_clone(flags, SIGCHLD, &pidfd, plan->cgroup_fd, &in_cgroup, &clone_name);
     if (pid == 0) {
         close(pair[0]);

@@ -16,6 +16,11 @@ struct FaultInjection {
 
         init() throws {
             t = try Sandbox(args: ["sleep", "1000"])
+            // The state root exists before the traced probe: petrel makes a missing one first
+            // thing (the protected re-exec's overlay layer), which would shift the probe's
+            // system-call counts against the killed runs that follow.
+            try FileManager.default.createDirectory(atPath: t.root, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
         }
 
         /// A new id, its cgroup below the prefix.
