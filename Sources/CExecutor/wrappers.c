@@ -155,9 +155,11 @@ int petrel_send_fd(int socket_fd, int fd, const char *name) {
     return n < 0 ? -1 : 0;
 }
 
-int petrel_recv_fd(int socket_fd) {
-    char payload[256];
-    struct iovec iov = {.iov_base = payload, .iov_len = sizeof(payload)};
+/// One recvmsg (EINTR retried, fds received close-on-exec): its byte count or -1, the
+/// message flags, and the first fd it carried in `fd` (or -1).
+static ssize_t receive_with_fd(int socket_fd, void *buffer, size_t length, int *fd, int *flags) {
+    *fd = -1;
+    struct iovec iov = {.iov_base = buffer, .iov_len = length};
     union {
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
@@ -169,13 +171,20 @@ int petrel_recv_fd(int socket_fd) {
     if (n < 0) return -1;
     for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
         if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) {
-            int fd;
-            memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-            return fd;
+            memcpy(fd, CMSG_DATA(cmsg), sizeof(int));
+            break;
         }
     }
-    errno = EBADMSG;
-    return -1;
+    *flags = msg.msg_flags;
+    return n;
+}
+
+int petrel_recv_fd(int socket_fd) {
+    char payload[256];
+    int fd, flags;
+    if (receive_with_fd(socket_fd, payload, sizeof(payload), &fd, &flags) < 0) return -1;
+    if (fd < 0) errno = EBADMSG;
+    return fd;
 }
 
 int petrel_unix_connect(const char *path) {
@@ -286,21 +295,10 @@ int petrel_open_in_root(const char *root, const char *path) {
 }
 
 ssize_t petrel_recv_packet(int socket_fd, void *buffer, size_t length, int *fd) {
-    *fd = -1;
-    struct iovec iov = {.iov_base = buffer, .iov_len = length};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } control;
-    memset(&control, 0, sizeof(control));
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof(control.buf)};
-    ssize_t n;
-    do n = recvmsg(socket_fd, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+    int flags;
+    ssize_t n = receive_with_fd(socket_fd, buffer, length, fd, &flags);
     if (n < 0) return -1;
-    for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-        if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) memcpy(fd, CMSG_DATA(cmsg), sizeof(int));
-    }
-    if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+    if (flags & (MSG_TRUNC | MSG_CTRUNC)) {
         if (*fd >= 0) close(*fd);
         *fd = -1;
         errno = EMSGSIZE;
