@@ -152,6 +152,16 @@ static void make_directories(const char *path) {
     }
 }
 
+/// The directory `root` as a layer: O_PATH, made first (mkdir -p) when missing and `make`.
+static int open_layer(const char *root, int make) {
+    int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && make) {
+        make_directories(root);
+        fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+    return fd;
+}
+
 /// The state root (--root, default petrel_default_state_root: /run/petrel, or
 /// $XDG_RUNTIME_DIR/petrel for a non-root user, the same function Swift's Globals use so
 /// the two never name different roots): a caller-only directory of ours that is not
@@ -160,18 +170,14 @@ static void make_directories(const char *path) {
 /// fresh root takes the overlay too. Its content is never reachable: only the binary's file
 /// of the overlay is ever opened, and nothing else refers to the mount.
 static int state_root_layer(int argc, char **argv) {
-    char fallback[4096];
-    const char *root = petrel_default_state_root(fallback, sizeof(fallback)) == 0 ? fallback : "/run/petrel";
+    const char *root = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--root") && i + 1 < argc) root = argv[++i];
         else if (!strncmp(argv[i], "--root=", 7)) root = argv[i] + 7;
     }
-    int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT && (has_argument(argc, argv, "create") || has_argument(argc, argv, "run"))) {
-        make_directories(root);
-        fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    }
-    return fd;
+    char fallback[4096];
+    if (!root) root = petrel_default_state_root(fallback, sizeof(fallback)) == 0 ? fallback : "/run/petrel";
+    return open_layer(root, has_argument(argc, argv, "create") || has_argument(argc, argv, "run"));
 }
 
 /// A read-only overlay of `binary_dir` over `layer`, made with the new mount API and
@@ -215,15 +221,6 @@ static void exec_from(int mnt, const char *base, const struct stat *running, cha
 /// The state root a caller other than the CLI names (the shim: its own), made when missing.
 static const char *layer_override;
 
-static int override_layer(void) {
-    int fd = open(layer_override, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT) {
-        make_directories(layer_override);
-        fd = open(layer_override, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    }
-    return fd;
-}
-
 static void via_overlay(int argc, char **argv, const struct stat *running, pe_message *m) {
     char path[4096];
     ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
@@ -235,7 +232,7 @@ static void via_overlay(int argc, char **argv, const struct stat *running, pe_me
     int dir = open(path[0] ? path : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) { note(m, "overlay", "open the binary's directory", errno); return; }
     for (int attempt = 0; attempt < 2; attempt++) {
-        int layer = attempt == 0 ? (layer_override ? override_layer() : state_root_layer(argc, argv)) : empty_layer(m);
+        int layer = attempt == 0 ? (layer_override ? open_layer(layer_override, 1) : state_root_layer(argc, argv)) : empty_layer(m);
         if (layer < 0) {
             if (attempt == 0) note(m, "overlay", "open --root", errno);
             continue;
